@@ -1,0 +1,48 @@
+# sop-ingest: everyday commands. `make demo` and `make test` work on a fresh
+# Debian machine: `setup` installs the system packages and the virtualenv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+# Tesseract with Indonesian for the OCR route, poppler/ghostscript for PDF
+# tools, fonts for the sample generator.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup apt demo test samples schema clean
+
+setup: apt $(STAMP)
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	@rm -rf out
+	$(BIN)/sop-ingest run samples --out out
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Regenerate the born-digital samples and their golden JSON from samples/sopdata.
+samples: setup
+	$(BIN)/python samples/generate.py
+
+# Regenerate the shipped JSON Schema from ingest/model.py.
+schema: setup
+	$(BIN)/python -m ingest.model > ingest/schema/sop-document.schema.json
+
+clean:
+	rm -rf out .pytest_cache $(VENV)

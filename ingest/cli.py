@@ -1,0 +1,145 @@
+"""The `sop-ingest` command: thin argument handling over the pipeline.
+
+    sop-ingest run INPUT... --out DIR      files and folders -> DIR/<stem>.json
+    sop-ingest validate FILE.json...       check files against the contract
+    sop-ingest eval --samples S --golden G score the pipeline against golden
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import ExitCode
+
+
+def _fmt_conf(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines import batch
+    from .pipeline import Settings
+
+    out_dir: Path = args.out
+    jobs, problems = batch.collect(args.inputs, out_dir)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    if not jobs:
+        print("error: no input files found (looked for .pdf .jpg .jpeg .png .tif .tiff)",
+              file=sys.stderr)
+        return ExitCode.usage
+    settings = Settings(max_pages=args.max_pages)
+    rows: list[list[str]] = []
+
+    def report(res: batch.Result) -> None:
+        if not res.ok:
+            print(f"error: {res.job.source}: {res.error}", file=sys.stderr)
+        for w in res.warnings:
+            print(f"warning: {res.job.source}: {w}", file=sys.stderr)
+        rows.append([str(res.job.source), str(res.sops) if res.ok else "FAILED",
+                     str(res.steps) if res.ok else "-", res.route or "-",
+                     f"{res.seconds:.2f}", _fmt_conf(res.lowest_confidence)])
+
+    results = batch.run(jobs, settings, debug=args.debug, on_result=report)
+    batch.write_summary(out_dir, results)
+    if not args.quiet:
+        print(_table(["file", "SOPs", "steps", "route", "seconds", "lowest conf."], rows))
+        s = batch.summary(results)
+        print(f"\n{s['ok']} of {s['files']} files done, {s['failed']} failed; "
+              f"{s['sops']} SOPs, {s['steps']} steps; output in {out_dir}/")
+    failed = any(not r.ok for r in results) or bool(problems)
+    return ExitCode.some_failed if failed else ExitCode.ok
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import jsonschema
+
+    from .model import shipped_schema_text
+
+    validator = jsonschema.Draft202012Validator(json.loads(shipped_schema_text()))
+    bad = 0
+    for path in args.files:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"{path}: not readable JSON ({exc})")
+            bad += 1
+            continue
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            bad += 1
+            for e in errors:
+                print(f"{path}: {e.json_path}: {e.message}")
+        else:
+            print(f"{path}: ok")
+    return ExitCode.some_failed if bad else ExitCode.ok
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluate
+    from .pipeline import ingest_file
+
+    pairs = evaluate.find_samples(args.samples, args.golden)
+    if not pairs:
+        print(f"error: no samples with a golden file under {args.samples}", file=sys.stderr)
+        return ExitCode.usage
+    report = evaluate.evaluate(
+        pairs, lambda p: ingest_file(p, root=Path.cwd()))
+    if args.json:
+        print(json.dumps(evaluate.report_to_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(evaluate.format_table(report))
+        for row in report.rows():
+            for f in row.failures:
+                print(f"failed: {f.sample}: {f.error}", file=sys.stderr)
+    return ExitCode.ok
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sop-ingest",
+                                description="Turn scanned and digital SOP documents into checked JSON.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="read SOP files and write one JSON file per input")
+    r.add_argument("inputs", nargs="+", type=Path, help="files or folders (searched recursively)")
+    r.add_argument("--out", type=Path, required=True, help="output folder")
+    r.add_argument("--max-pages", type=int, default=1000, help="refuse PDFs longer than this")
+    r.add_argument("--quiet", action="store_true", help="print only errors and warnings")
+    r.add_argument("--debug", action="store_true", help="show full tracebacks of internal errors")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check JSON files against the SOP document schema")
+    v.add_argument("files", nargs="+", type=Path)
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser("eval", help="score the pipeline on samples against golden JSON")
+    e.add_argument("--samples", type=Path, default=Path("samples"))
+    e.add_argument("--golden", type=Path, default=Path("golden"))
+    e.add_argument("--json", action="store_true", help="machine-readable output")
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""Flowchart: symbol outlines and arrow strokes -> a graph of symbols.
+
+A chain of small pure functions over the page model, the same for both
+routes (vector outlines from a text layer, contours from pixels):
+
+    shapes -> classify (terminator / process / decision / connector / arrowhead)
+    segments -> split into flowchart strokes and everything else (the rules)
+    strokes -> connected components -> arrows (source symbol -> target symbol)
+    words near a decision's exits -> yes / no labels
+
+The result, a `FlowGraph` per page, knows nothing about steps or roles; the
+assemble stage places symbols in the procedure table's rows and columns.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .primitives import BBox, PageContent, Point, Segment, Shape, Word
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """Tolerances in PDF points; multiplied by the page's scale."""
+
+    join: float = 2.0  # stroke ends this close are joined (a bend, a T)
+    touch: float = 3.5  # a stroke end this close to a symbol outline touches it
+    min_symbol: float = 6.0  # smaller closed shapes are not symbols
+    max_symbol_fraction: float = 0.3  # of the page width: bigger is a frame
+    max_head: float = 14.0  # arrowheads are at most this big
+    label_reach: float = 28.0  # a Ya/Tidak label sits this close to its exit
+    collinear_deg: float = 12.0  # turns flatter than this are not vertices
+
+
+SYMBOLS = ("terminator", "process", "decision", "connector")
+
+# Decision exit labels (domain notes: Ya/Tidak, Lengkap/Tidak, Benar/Salah,
+# Setuju/Tidak, bare Y/T). "Tidak Lengkap" reads as no because "tidak" wins.
+YES_WORDS = {"ya", "y", "yes", "lengkap", "benar", "setuju", "sesuai", "valid", "ok",
+             "disetujui", "diterima", "sah"}
+NO_WORDS = {"tidak", "t", "tdk", "no", "salah", "belum", "ditolak", "kurang", "tolak",
+            "tidak lengkap", "tidak setuju", "tidak sesuai", "tidak valid"}
+
+
+@dataclass(frozen=True)
+class Symbol:
+    kind: str  # one of SYMBOLS
+    box: BBox
+    label: str = ""  # text inside (connectors carry a letter or number)
+
+
+@dataclass(frozen=True)
+class Arrow:
+    source: int  # index into FlowGraph.symbols
+    target: int
+    start: Point  # where the stroke leaves the source (labels sit here)
+    label: str | None = None  # "yes" / "no" for a decision's exit
+
+
+@dataclass
+class FlowGraph:
+    symbols: list[Symbol] = field(default_factory=list)
+    arrows: list[Arrow] = field(default_factory=list)
+    joins: list[tuple[int, int]] = field(default_factory=list)  # lines without heads
+    label_words: set[int] = field(default_factory=set)  # ids of words used as labels
+
+
+# -- shapes -----------------------------------------------------------------
+
+def simplify(points: Sequence[Point], collinear_deg: float) -> list[Point]:
+    """Drop vertices where the outline runs straight on (or doubles back a hair)."""
+    pts = list(points)
+    changed = True
+    while changed and len(pts) > 3:
+        changed = False
+        for i in range(len(pts)):
+            a, b, c = pts[i - 1], pts[i], pts[(i + 1) % len(pts)]
+            if _turn_deg(a, b, c) < collinear_deg or _dist(a, b) < 1e-6:
+                del pts[i]
+                changed = True
+                break
+    return pts
+
+
+def _turn_deg(a: Point, b: Point, c: Point) -> float:
+    v1 = (b[0] - a[0], b[1] - a[1])
+    v2 = (c[0] - b[0], c[1] - b[1])
+    n1, n2 = math.hypot(*v1), math.hypot(*v2)
+    if n1 == 0 or n2 == 0:
+        return 0.0
+    cos = max(-1.0, min(1.0, (v1[0] * v2[0] + v1[1] * v2[1]) / (n1 * n2)))
+    return math.degrees(math.acos(cos))
+
+
+def _dist(a: Point, b: Point) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def polygon_area(points: Sequence[Point]) -> float:
+    n = len(points)
+    return abs(sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+                   for i in range(n))) / 2
+
+
+def _near_midpoints(points: Sequence[Point], box: BBox) -> bool:
+    """Every vertex sits at the middle of a side of the box: a diamond."""
+    tol = 0.2 * max(box.width, box.height)
+    mids = [(box.cx, box.top), (box.x1, box.cy), (box.cx, box.bottom), (box.x0, box.cy)]
+    return all(min(_dist(p, m) for m in mids) <= tol for p in points)
+
+
+def classify_shape(shape: Shape, scale: float = 1.0,
+                   settings: FlowSettings = FlowSettings()) -> str | None:
+    """Name a closed outline: a flowchart symbol, "arrowhead", or None."""
+    box = shape.box
+    big = max(box.width, box.height)
+    if len(shape.points) == 3 or (shape.filled and big <= settings.max_head * scale):
+        pts = simplify(shape.points, settings.collinear_deg)
+        if len(pts) == 3 and big <= settings.max_head * scale:
+            return "arrowhead"
+    if min(box.width, box.height) < settings.min_symbol * scale * 0.5 or big < settings.min_symbol * scale:
+        return None
+    aspect = box.width / box.height if box.height else math.inf
+    if shape.curved:
+        # Round outlines: a circle is an on-page connector, anything longer a
+        # capsule / rounded box, the terminator.
+        return "connector" if 0.75 <= aspect <= 1.33 else "terminator"
+    pts = simplify(shape.points, settings.collinear_deg)
+    fill = polygon_area(pts) / (box.width * box.height) if box.width and box.height else 0
+    n = len(pts)
+    if n == 4:
+        if fill > 0.9:
+            return "process"
+        if _near_midpoints(pts, box) and 0.35 < fill < 0.65:
+            return "decision"
+        return None
+    if n == 5 and 0.6 < fill < 0.92:
+        return "connector"  # the off-page pentagon
+    if n >= 6:
+        # Polygonal approximations of round outlines (contours from pixels).
+        if fill > 0.8 and aspect > 1.33:
+            return "terminator"
+        if 0.7 < fill < 0.85 and 0.75 <= aspect <= 1.33:
+            return "connector"
+    return None
+
+
+def find_symbols(page: PageContent, settings: FlowSettings = FlowSettings()
+                 ) -> tuple[list[Symbol], list[Shape]]:
+    """Flowchart symbols (with their inner text) and arrowheads on a page."""
+    symbols: list[Symbol] = []
+    heads: list[Shape] = []
+    max_w = settings.max_symbol_fraction * page.width
+    for shape in page.shapes:
+        kind = classify_shape(shape, page.scale, settings)
+        if kind == "arrowhead":
+            heads.append(shape)
+        elif kind in SYMBOLS and shape.box.width <= max_w:
+            label = " ".join(w.text for w in page.words
+                             if shape.box.contains(w.box.cx, w.box.cy))
+            symbols.append(Symbol(kind, shape.box, label))
+    return _drop_nested(symbols), heads
+
+
+def _drop_nested(symbols: list[Symbol]) -> list[Symbol]:
+    """A symbol drawn twice (outline + fill) or inside another counts once."""
+    out: list[Symbol] = []
+    for s in sorted(symbols, key=lambda s: -s.box.width * s.box.height):
+        if any(o.box.contains(s.box.cx, s.box.cy) and o.box.width >= s.box.width * 0.9
+               for o in out):
+            continue
+        out.append(s)
+    return sorted(out, key=lambda s: (s.box.top, s.box.x0))
+
+
+# -- strokes ----------------------------------------------------------------
+
+def _on_outline(p: Point, box: BBox, tol: float) -> bool:
+    """The point lies on or near the box's outline (not deep inside it)."""
+    if box.distance_to(*p) > tol:
+        return False
+    inner = BBox(box.x0 + box.width * 0.25, box.top + box.height * 0.25,
+                 box.x1 - box.width * 0.25, box.bottom - box.height * 0.25)
+    return not inner.contains(*p)
+
+
+def _point_on_segment(p: Point, s: Segment, tol: float) -> bool:
+    return _seg_dist(p, s) <= tol
+
+
+def _ends_meet(a: Segment, b: Segment, tol: float) -> bool:
+    return any(_dist(p, q) <= tol for p in a.ends for q in b.ends)
+
+
+def split_segments(segments: Sequence[Segment], symbols: Sequence[Symbol],
+                   heads: Sequence[Shape], scale: float = 1.0,
+                   settings: FlowSettings = FlowSettings()
+                   ) -> tuple[list[Segment], list[Segment]]:
+    """(flowchart strokes, the rest) of a page's segments.
+
+    A stroke belongs to the flowchart when it touches a symbol's outline or an
+    arrowhead, or meets such a stroke end to end (a bend). Crossings do not
+    count, so an arrow passing over a table rule never pulls the rule in, and
+    rules (which meet each other but never a symbol) stay rules.
+    """
+    join, touch = settings.join * scale, settings.touch * scale
+    anchors = [s.box for s in symbols] + [h.box for h in heads]
+    flow = [any(_on_outline(p, b, touch) for p in seg.ends for b in anchors)
+            for seg in segments]
+    frontier = [i for i, f in enumerate(flow) if f]
+    while frontier:
+        i = frontier.pop()
+        for j, seg in enumerate(segments):
+            if not flow[j] and _ends_meet(segments[i], seg, join):
+                flow[j] = True
+                frontier.append(j)
+    return ([s for s, f in zip(segments, flow) if f],
+            [s for s, f in zip(segments, flow) if not f])
+
+
+def _components(strokes: Sequence[Segment], join: float) -> list[list[int]]:
+    """Strokes connected end to end or end on stroke (a T where arrows merge)."""
+    parent = list(range(len(strokes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(strokes):
+        for j in range(i + 1, len(strokes)):
+            b = strokes[j]
+            if (_ends_meet(a, b, join) or any(_point_on_segment(p, b, join) for p in a.ends)
+                    or any(_point_on_segment(p, a, join) for p in b.ends)):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(strokes)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _free_ends(strokes: Sequence[Segment], idx: list[int], join: float) -> list[tuple[Point, int]]:
+    """Stroke ends that meet no other stroke of the component: (point, stroke)."""
+    ends = []
+    for i in idx:
+        p_end, q_end = strokes[i].ends
+        for p, q in ((p_end, q_end), (q_end, p_end)):
+            # p meets stroke j only if it is nearer to j than the piece's other
+            # end q is: the stub between a bend and an arrowhead can be shorter
+            # than the join tolerance, and its tip must still count as free.
+            if not any(j != i and _seg_dist(p, strokes[j]) <= join
+                       and _seg_dist(p, strokes[j]) < _seg_dist(q, strokes[j]) for j in idx):
+                ends.append((p, i))
+    return ends
+
+
+def _seg_dist(p: Point, s: Segment) -> float:
+    (ax, ay), (bx, by) = s.ends
+    dx, dy = bx - ax, by - ay
+    n2 = dx * dx + dy * dy
+    t = 0.0 if n2 == 0 else max(0.0, min(1.0, ((p[0] - ax) * dx + (p[1] - ay) * dy) / n2))
+    return _dist(p, (ax + t * dx, ay + t * dy))
+
+
+def _head_tip(head: Shape, shaft_end: Point) -> Point:
+    """The arrowhead's tip: its vertex farthest from where the shaft meets it."""
+    return max(head.points, key=lambda p: _dist(p, shaft_end))
+
+
+def _nearest_symbol(p: Point, symbols: Sequence[Symbol], reach: float) -> int | None:
+    best = min(range(len(symbols)), key=lambda i: symbols[i].box.distance_to(*p), default=None)
+    if best is None or symbols[best].box.distance_to(*p) > reach:
+        return None
+    return best
+
+
+def trace_arrows(strokes: Sequence[Segment], symbols: Sequence[Symbol], heads: Sequence[Shape],
+                 scale: float = 1.0, settings: FlowSettings = FlowSettings()
+                 ) -> tuple[list[Arrow], list[tuple[int, int]]]:
+    """Arrows (source -> target symbol) and joins (head-less lines between symbols)."""
+    join, touch = settings.join * scale, settings.touch * scale
+    arrows: list[Arrow] = []
+    joins: list[tuple[int, int]] = []
+    used_heads: set[int] = set()
+    for comp in _components(strokes, join):
+        sources: list[tuple[int, Point]] = []
+        targets: list[int] = []
+        for p, _ in _free_ends(strokes, comp, join):
+            h = next((k for k, hd in enumerate(heads)
+                      if k not in used_heads and hd.box.distance_to(*p) <= join * 1.5), None)
+            if h is not None:
+                used_heads.add(h)
+                t = _nearest_symbol(_head_tip(heads[h], p), symbols, touch * 1.5)
+                if t is not None:
+                    targets.append(t)
+                continue
+            s = _nearest_symbol(p, symbols, touch)
+            if s is not None:
+                sources.append((s, p))
+        if not targets:
+            ids = sorted({s for s, _ in sources})
+            joins.extend((a, b) for a, b in zip(ids, ids[1:]))
+            continue
+        for s, start in sources:
+            for t in targets:
+                if s != t:
+                    arrows.append(Arrow(source=s, target=t, start=start))
+    return arrows, joins
+
+
+# -- labels -----------------------------------------------------------------
+
+def label_kind(text: str) -> str | None:
+    t = re.sub(r"[^a-z ]", "", text.lower()).strip()
+    if t in NO_WORDS or t.startswith("tidak"):
+        return "no"
+    if t in YES_WORDS:
+        return "yes"
+    return None
+
+
+def label_exits(arrows: list[Arrow], symbols: Sequence[Symbol], words: Sequence[Word],
+                scale: float = 1.0, settings: FlowSettings = FlowSettings()
+                ) -> tuple[list[Arrow], set[int]]:
+    """Give each exit of a decision the nearest free yes/no word as its label."""
+    reach = settings.label_reach * scale
+    candidates = [(i, w, label_kind(w.text)) for i, w in enumerate(words)]
+    candidates = [(i, w, k) for i, w, k in candidates if k is not None
+                  and not any(s.box.contains(w.box.cx, w.box.cy) for s in symbols)]
+    used: set[int] = set()
+    out = list(arrows)
+    exits = [(n, a) for n, a in enumerate(arrows) if symbols[a.source].kind == "decision"]
+    # Closest (exit, word) pairs first, so two exits never fight over a word.
+    pairs = sorted(((w.box.distance_to(*a.start), n, i, k)
+                    for n, a in exits for i, w, k in candidates), key=lambda t: t[0])
+    done: set[int] = set()
+    for d, n, i, k in pairs:
+        if d > reach or n in done or i in used:
+            continue
+        out[n] = Arrow(out[n].source, out[n].target, out[n].start, k)
+        done.add(n)
+        used.add(i)
+    return out, used
+
+
+def read_flow(page: PageContent, segments: Sequence[Segment] | None = None,
+              settings: FlowSettings = FlowSettings()) -> tuple[FlowGraph, list[Segment]]:
+    """The page's flowchart graph, and the segments left for the grid."""
+    symbols, heads = find_symbols(page, settings)
+    strokes, rest = split_segments(page.segments if segments is None else segments,
+                                   symbols, heads, page.scale, settings)
+    arrows, joins = trace_arrows(strokes, symbols, heads, page.scale, settings)
+    arrows, used = label_exits(arrows, symbols, page.words, page.scale, settings)
+    return FlowGraph(symbols=symbols, arrows=arrows, joins=joins, label_words=used), rest

@@ -1,0 +1,507 @@
+"""Layout: one page's tables and free text -> identity, sections, procedure rows.
+
+Everything here works on labels, never on positions learnt from a sample:
+an identity block is where identity labels are ("Nomor SOP", "Tgl.
+Pembuatan", "Disahkan oleh" ... in their variants), a section is the text
+under its label (in a ruled cell or as free text, one or two columns), and a
+procedure table is a table whose header holds No, Kegiatan (or a variant),
+Pelaksana and Mutu Baku. A table without a header that has the same columns
+as the previous page's procedure table is its continuation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .primitives import BBox, Cell, PageContent, Table, Word, group_lines
+
+# -- labels -----------------------------------------------------------------
+
+IDENTITY_LABELS: dict[str, re.Pattern[str]] = {
+    "number": re.compile(r"^(nomor|no\.?|nmr\.?)\s*sop\b"),
+    "created": re.compile(r"^(tanggal|tgl\.?)\s*(pembuatan|dibuat)\b"),
+    "revised": re.compile(r"^(tanggal|tgl\.?)\s*revisi\b"),
+    "effective": re.compile(r"^(tanggal|tgl\.?)\s*(efektif|pengesahan|penetapan|berlaku)\b"),
+    "approved_by": re.compile(r"^(disahkan|ditetapkan)\s*oleh\b"),
+    "title": re.compile(r"^(nama|judul)\s*(sop|prosedur)\b"),
+}
+# A block needs this many distinct identity labels: a decree's list of SOPs
+# has a "NOMOR SOP" column heading too, and is not an identity block.
+MIN_IDENTITY_LABELS = 3
+
+SECTION_LABELS: dict[str, re.Pattern[str]] = {
+    "legal_basis": re.compile(r"^dasar\s*hukum\b"),
+    "qualifications": re.compile(r"^kualifikasi\s*pelaksana(an)?\b"),
+    "related_sops": re.compile(r"^keterkaitan\b"),
+    "equipment": re.compile(r"^peralatan\s*/?\s*(perlengkapan|kelengkapan)?\b"),
+    "warnings": re.compile(r"^peringatan\b"),
+    "records": re.compile(r"^pencatatan\s*(dan|&)?\s*pendataan\b"),
+}
+
+HEADER_NO = re.compile(r"^no\.?$")
+HEADER_ACTIVITY = re.compile(r"^(kegiatan|aktivitas|aktifitas|uraian\s*(prosedur|kegiatan)?|"
+                             r"prosedur|langkah|uraian\s*aktivitas)\b")
+HEADER_PERFORMERS = re.compile(r"^pelaksana\b")
+HEADER_QUALITY = re.compile(r"^mutu\s*b[au]ku\b")  # "Mutu Buku" is a common typo
+HEADER_NOTE = re.compile(r"^(keterangan|ket\.?)$")
+QUALITY_COLUMNS: dict[str, re.Pattern[str]] = {
+    "requirements": re.compile(r"(kelengkapa[nm]|persyaratan|perlengkapan|peralatan)"),
+    "duration": re.compile(r"^(waktu|durasi)\b"),
+    "output": re.compile(r"^(output|keluaran|hasil)\b"),
+}
+STEP_NO = re.compile(r"^(\d{1,3})\s*[.)]?$")
+
+SIGNATURE_NIP = re.compile(r"\bNIP\b", re.IGNORECASE)
+
+
+def norm_label(text: str) -> str:
+    """Lowercase, single spaces, no trailing colon: what label patterns see."""
+    t = re.sub(r"\s+", " ", text.lower()).strip()
+    return t.lstrip(":").strip()
+
+
+# -- results ----------------------------------------------------------------
+
+@dataclass
+class Field:
+    text: str  # raw text, lines joined with "\n"
+    box: BBox
+    conf: float = 1.0
+
+    @property
+    def lines(self) -> list[str]:
+        return [ln for ln in self.text.split("\n") if ln.strip()]
+
+
+@dataclass
+class IdentityBlock:
+    fields: dict[str, Field]
+    heading: list[Field]  # agency / unit lines, top to bottom
+    box: BBox
+
+
+@dataclass
+class Row:
+    """One body row of a procedure table, before continuation rows are merged."""
+
+    no: int | None
+    texts: dict[str, Field]  # activity, requirements, duration, output, note
+    box: BBox  # the row's band over the whole table
+    page: int
+
+
+@dataclass
+class Procedure:
+    table: Table
+    page: int
+    roles: list[str]  # printed headings (empty for a headerless continuation)
+    role_spans: list[tuple[float, float]]  # x range of each role column
+    columns: dict[str, int]  # logical column of no/activity/requirements/...
+    role_cols: list[int]
+    rows: list[Row]
+    header_box: BBox | None
+
+
+@dataclass
+class PageLayout:
+    page: int
+    identity: IdentityBlock | None = None
+    sections: dict[str, Field] = field(default_factory=dict)
+    procedures: list[Procedure] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+    signature_box: BBox | None = None
+
+
+# -- helpers ----------------------------------------------------------------
+
+def _cell_field(cell: Cell) -> Field:
+    return Field("\n".join(cell.lines), cell.box, cell.conf)
+
+
+def _words_field(words: Sequence[Word]) -> Field | None:
+    if not words:
+        return None
+    lines = group_lines(words)
+    box = words[0].box
+    for w in words[1:]:
+        box = box.union(w.box)
+    return Field("\n".join(" ".join(w.text for w in ln) for ln in lines), box,
+                 min(w.conf for w in words))
+
+
+def _match(patterns: dict[str, re.Pattern[str]], text: str) -> tuple[str, int] | None:
+    """(key, length of the label in the lowered text) of the first matching label."""
+    t = norm_label(text)
+    for key, pat in patterns.items():
+        m = pat.match(t)
+        if m:
+            return key, m.end()
+    return None
+
+
+def _strip_label(text: str, n: int) -> str:
+    """The text after its label (n characters of the normalised form) and a colon."""
+    flat = re.sub(r"\s+", " ", text).strip().lstrip(":").strip()
+    rest = flat[n:]
+    return rest.strip().lstrip(":").strip()
+
+
+def _in_any(word: Word, boxes: Sequence[BBox]) -> bool:
+    return any(b.contains(word.box.cx, word.box.cy) for b in boxes)
+
+
+# -- identity ---------------------------------------------------------------
+
+def read_identity(table: Table) -> IdentityBlock | None:
+    """Label | value pairs of a ruled identity table, plus its unlabeled cells."""
+    found: dict[str, Field] = {}
+    label_cells: set[int] = set()
+    value_cells: set[int] = set()
+    for i, cell in enumerate(table.cells):
+        hit = _match(IDENTITY_LABELS, cell.text)
+        if not hit or hit[0] in found:
+            continue
+        key, n = hit
+        label_cells.add(i)
+        first = cell.lines[0] if cell.lines else ""
+        inline = _strip_label(first, n) if _match(IDENTITY_LABELS, first) else ""
+        if inline or key != "approved_by" and _strip_label(cell.text, n):
+            rest = "\n".join([inline] + cell.lines[1:]) if inline else _strip_label(cell.text, n)
+            found[key] = Field(rest.strip(), cell.box, cell.conf)
+            continue
+        value = _value_right_of(table, cell)
+        if value is not None:
+            value_cells.add(table.cells.index(value))
+            text = "\n".join(value.lines)
+            text = re.sub(r"^\s*:\s*", "", text)
+            found[key] = Field(text, value.box, value.conf)
+        else:
+            found[key] = Field("", cell.box, cell.conf)
+    if len(found) < MIN_IDENTITY_LABELS:
+        return None
+    heading = [_cell_field(c) for i, c in enumerate(table.cells)
+               if i not in label_cells and i not in value_cells and c.text
+               and c.text.strip(": ") and _left_of_labels(c, table, label_cells)]
+    return IdentityBlock(fields=found, heading=heading, box=table.box)
+
+
+def _value_right_of(table: Table, cell: Cell) -> Cell | None:
+    """The first non-colon cell to the right of a label cell, on its row."""
+    col = cell.col + cell.col_span
+    while col < table.n_cols:
+        nxt = table.cell_at(cell.row, col)
+        if nxt is None:
+            return None
+        if nxt.text.strip() not in (":", ""):
+            return nxt
+        if nxt.text.strip() == "" and nxt.col + nxt.col_span >= table.n_cols:
+            return nxt  # an empty value
+        col = nxt.col + nxt.col_span
+    return None
+
+
+def _left_of_labels(cell: Cell, table: Table, label_cells: set[int]) -> bool:
+    """A cell left of every label column (the agency/logo cell of a block)."""
+    label_x = min(table.cells[i].box.x0 for i in label_cells)
+    return cell.box.x1 <= label_x + 1
+
+
+def read_identity_lines(words: Sequence[Word]) -> IdentityBlock | None:
+    """Identity written as free lines ("NOMOR SOP : 01/SOP ...") without rules."""
+    found: dict[str, Field] = {}
+    lines = group_lines(words)
+    for k, line in enumerate(lines):
+        text = " ".join(w.text for w in line)
+        hit = _match(IDENTITY_LABELS, text)
+        if not hit or hit[0] in found:
+            continue
+        key, n = hit
+        f = _words_field(line)
+        assert f is not None
+        found[key] = Field(_strip_label(text, n), f.box, f.conf)
+    if len(found) < MIN_IDENTITY_LABELS:
+        return None
+    box = next(iter(found.values())).box
+    for f in found.values():
+        box = box.union(f.box)
+    return IdentityBlock(fields=found, heading=[], box=box)
+
+
+def heading_above(words: Sequence[Word], box: BBox, page: PageContent,
+                  blocked: Sequence[BBox]) -> list[Field]:
+    """Lines printed above an identity block (agency, unit), top of page first."""
+    above = [w for w in words if w.box.bottom <= box.top + 1 and not _in_any(w, blocked)]
+    return [f for line in group_lines(above) if (f := _words_field(line))]
+
+
+# -- sections ---------------------------------------------------------------
+
+def sections_in_table(table: Table) -> dict[str, Field]:
+    """Section labels in ruled cells: the content is the cell(s) below."""
+    out: dict[str, Field] = {}
+    labels = [(c, _match(SECTION_LABELS, c.text)) for c in table.cells]
+    label_rows = {c.row for c, hit in labels if hit}
+    for cell, hit in labels:
+        if not hit or hit[0] in out:
+            continue
+        key, n = hit
+        inline = _strip_label(cell.text, n)
+        parts: list[Cell] = []
+        row = cell.row + cell.row_span
+        while row < table.n_rows and row not in label_rows:
+            below = table.cell_at(row, cell.col)
+            if below is None:
+                break
+            if below.row == row and below not in parts:
+                parts.append(below)
+            row = below.row + below.row_span
+        lines = ([inline] if inline else []) + [ln for p in parts for ln in p.lines]
+        text = "\n".join(lines)
+        box = cell.box
+        for p in parts:
+            box = box.union(p.box)
+        conf = min([cell.conf] + [p.conf for p in parts])
+        out[key] = Field(text, box, conf)
+    return out
+
+
+def sections_in_text(words: Sequence[Word], page: PageContent, limit_bottom: float) -> dict[str, Field]:
+    """Section labels as free text: content is below the label, in its column.
+
+    A label's column runs from its left edge to the next label on the same
+    line (two-column layouts print "Keterkaitan  Peralatan/Perlengkapan"
+    side by side) or to the page edge; it ends at the next label below in
+    that column, or at `limit_bottom` (the procedure table).
+    """
+    lines = group_lines(words)
+    labels: list[tuple[str, BBox, Word, int]] = []  # key, label box, first word, words in label
+    for line in lines:
+        i = 0
+        while i < len(line):
+            hit = None
+            for j in range(min(len(line), i + 5), i, -1):
+                cand = " ".join(w.text for w in line[i:j])
+                h = _match(SECTION_LABELS, cand)
+                if h and len(norm_label(cand).rstrip(":").strip()) <= h[1] + 1:
+                    hit = (h[0], j)
+                    break
+            if hit:
+                key, j = hit
+                box = line[i].box
+                for w in line[i:j]:
+                    box = box.union(w.box)
+                labels.append((key, box, line[i], j - i))
+                i = j
+            else:
+                i += 1
+    if not labels:
+        return {}
+    label_words = set()
+    for key, box, _, _ in labels:
+        label_words.update(id(w) for w in words if box.contains(w.box.cx, w.box.cy))
+    out: dict[str, Field] = {}
+    for key, box, _, _ in labels:
+        if key in out:
+            continue
+        right = min((b.x0 for _, b, _, _ in labels
+                     if abs(b.cy - box.cy) < box.height and b.x0 > box.x1), default=page.width)
+        below = [b.top for _, b, _, _ in labels
+                 if b.top > box.bottom - 1 and b.x0 < right - 1 and b.x1 > box.x0 - 1
+                 and not abs(b.cy - box.cy) < box.height]
+        bottom = min(below + [limit_bottom])
+        x0 = box.x0 - 2 * box.height
+        content = [w for w in words if id(w) not in label_words
+                   and x0 <= w.box.cx < right - 1 and box.bottom - 1 <= w.box.cy < bottom]
+        f = _words_field(content)
+        out[key] = f if f else Field("", box, 1.0)
+    return out
+
+
+# -- procedure table --------------------------------------------------------
+
+def _header(table: Table) -> tuple[int, dict[str, Cell]] | None:
+    """(header row, label cells) when the table's header row is present."""
+    for r in range(min(table.n_rows, 4)):
+        cells = table.row_cells(r)
+        found: dict[str, Cell] = {}
+        for c in cells:
+            t = norm_label(c.text)
+            if HEADER_NO.match(t):
+                found.setdefault("no", c)
+            elif HEADER_ACTIVITY.match(t):
+                found.setdefault("activity", c)
+            elif HEADER_PERFORMERS.match(t):
+                found.setdefault("performers", c)
+            elif HEADER_QUALITY.match(t):
+                found.setdefault("quality", c)
+            elif HEADER_NOTE.match(t):
+                found.setdefault("note", c)
+        if {"no", "activity", "performers"} <= found.keys():
+            return r, found
+    return None
+
+
+def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list[str], int] | None:
+    """(columns, role columns, role names, first body row) of a headed table."""
+    head = _header(table)
+    if head is None:
+        return None
+    r, found = head
+    perf = found["performers"]
+    sub = r + perf.row_span
+    columns = {"no": found["no"].col, "activity": found["activity"].col}
+    role_cols, roles = [], []
+    for col in range(perf.col, perf.col + perf.col_span):
+        cell = table.cell_at(sub, col)
+        role_cols.append(col)
+        roles.append(cell.text if cell is not None and cell.row >= sub else "")
+    quality = found.get("quality")
+    quality_range = range(quality.col, quality.col + quality.col_span) if quality else range(0)
+    for col in range(table.n_cols):
+        if col in role_cols or col in columns.values():
+            continue
+        cell = table.cell_at(sub, col) if col in quality_range else table.cell_at(r, col)
+        if cell is None:
+            continue
+        t = norm_label(cell.text)
+        for key, pat in QUALITY_COLUMNS.items():
+            if key not in columns and pat.search(t):
+                columns[key] = col
+                break
+        else:
+            if HEADER_NOTE.match(t) and "note" not in columns:
+                columns["note"] = col
+    if "note" not in columns:
+        # An unlabeled last column after Mutu Baku is the Keterangan column
+        # (seed 001 prints no heading over it).
+        last = table.n_cols - 1
+        if last not in columns.values() and last not in role_cols and quality_range and last >= max(quality_range) + 1:
+            columns["note"] = last
+    body = max(c.row + c.row_span for c in table.row_cells(r)) if table.row_cells(r) else r + 1
+    body = max(body, sub + 1)
+    return columns, role_cols, roles, body
+
+
+def _is_repeated_header(table: Table, row: int) -> bool:
+    texts = [norm_label(c.text) for c in table.row_cells(row)]
+    return any(HEADER_ACTIVITY.match(t) for t in texts) and any(
+        HEADER_PERFORMERS.match(t) or HEADER_QUALITY.match(t) for t in texts)
+
+
+def read_rows(table: Table, columns: dict[str, int], first: int, page: int) -> list[Row]:
+    rows = []
+    skip_until = first
+    for r in range(first, table.n_rows):
+        if r < skip_until:
+            continue
+        if _is_repeated_header(table, r):
+            # a repeated two-row header inside the table: skip it and its sub-row
+            skip_until = r + max(c.row_span for c in table.row_cells(r))
+            skip_until = max(skip_until, r + 2)
+            continue
+        texts: dict[str, Field] = {}
+        for key, col in columns.items():
+            cell = table.cell_at(r, col)
+            if cell is not None and cell.row == r:
+                texts[key] = _cell_field(cell)
+        no_text = texts.pop("no").text.strip() if "no" in texts else ""
+        m = STEP_NO.match(no_text)
+        if not m and not any(f.text.strip() for f in texts.values()):
+            continue
+        box = BBox(table.box.x0, table.row_edges[r], table.box.x1, table.row_edges[r + 1])
+        rows.append(Row(no=int(m.group(1)) if m else None, texts=texts, box=box, page=page))
+    return rows
+
+
+def same_columns(a: Table, b: Table, tol: float) -> bool:
+    return a.n_cols == b.n_cols and all(abs(x - y) <= tol for x, y in zip(a.col_edges, b.col_edges))
+
+
+def read_procedure(table: Table, page: int, previous: Procedure | None, tol: float) -> Procedure | None:
+    header = read_procedure_header(table)
+    if header is not None:
+        columns, role_cols, roles, body = header
+        header_box = BBox(table.box.x0, table.row_edges[0], table.box.x1, table.row_edges[body])
+    elif previous is not None and same_columns(table, previous.table, tol):
+        columns, role_cols, roles, body = previous.columns, previous.role_cols, [], 0
+        header_box = None
+    else:
+        return None
+    spans = [(table.col_edges[c], table.col_edges[c + 1]) for c in role_cols]
+    rows = read_rows(table, columns, body, page)
+    return Procedure(table=table, page=page, roles=roles, role_spans=spans, columns=columns,
+                     role_cols=role_cols, rows=rows, header_box=header_box)
+
+
+# -- signature --------------------------------------------------------------
+
+def read_signature(words: Sequence[Word]) -> tuple[list[str], BBox | None]:
+    """A signature block outside tables: the lines down to and with "NIP ...".
+
+    Takes the NIP line and up to three lines right above it in the same
+    column (position, name, rank), stopping at a gap of more than two lines.
+    """
+    lines = group_lines(words)
+    for k in range(len(lines) - 1, -1, -1):
+        text = " ".join(w.text for w in lines[k])
+        if SIGNATURE_NIP.search(text) and re.search(r"\d{6}", text):
+            x0 = min(w.box.x0 for w in lines[k])
+            block = [lines[k]]
+            for j in range(k - 1, max(-1, k - 6), -1):
+                cand = lines[j]
+                gap = block[0][0].box.top - max(w.box.bottom for w in cand)
+                if gap > 3.5 * cand[0].box.height or min(w.box.x0 for w in cand) > x0 + 200:
+                    break
+                block.insert(0, cand)
+            box = block[0][0].box
+            for ln in block:
+                for w in ln:
+                    box = box.union(w.box)
+            return [" ".join(w.text for w in ln) for ln in block], box
+    return [], None
+
+
+# -- the page ---------------------------------------------------------------
+
+def read_page(page: PageContent, tables: Sequence[Table], previous: Procedure | None) -> PageLayout:
+    """Everything one page says: identity, sections, procedure rows, signature."""
+    out = PageLayout(page=page.number)
+    tol = 3.0 * page.scale
+    used_tables: list[BBox] = []
+    table_words = {id(w) for t in tables for c in t.cells for w in c.words}
+    free = [w for w in page.words if id(w) not in table_words]
+    for t in tables:
+        proc = read_procedure(t, page.number, previous, tol)
+        if proc is not None:
+            out.procedures.append(proc)
+            previous = proc
+            used_tables.append(t.box)
+            continue
+        if out.identity is None:
+            ident = read_identity(t)
+            if ident is not None:
+                out.identity = ident
+                used_tables.append(t.box)
+        secs = sections_in_table(t)
+        if secs:
+            for k, v in secs.items():
+                out.sections.setdefault(k, v)
+            used_tables.append(t.box)
+    if out.identity is None:
+        out.identity = read_identity_lines(free)
+    if out.identity is not None:
+        heading = heading_above(free, out.identity.box, page, used_tables)
+        out.identity.heading = heading + out.identity.heading
+    proc_top = min((p.table.box.top for p in out.procedures), default=page.height)
+    ident_bottom = out.identity.box.bottom if out.identity else 0.0
+    text_secs = sections_in_text([w for w in free if w.box.top >= ident_bottom - 1],
+                                 page, proc_top)
+    for k, v in text_secs.items():
+        out.sections.setdefault(k, v)
+    if out.procedures or out.identity:
+        after = max((p.table.box.bottom for p in out.procedures), default=0.0)
+        sig_words = [w for w in free if w.box.top >= after]
+        out.signature, out.signature_box = read_signature(sig_words)
+    return out

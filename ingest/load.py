@@ -1,0 +1,122 @@
+"""Load: a file on disk -> what it is, its fingerprint, and its pages.
+
+Decides the media type from the file's bytes (not its name), refuses what
+cannot be read with a plain reason (empty, truncated, encrypted, too many
+pages), and opens PDFs with pdfplumber. Routing (text layer or OCR) is
+decided per page by `has_text_layer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from .errors import EncryptedFile, TooLarge, UnreadableFile
+
+# pdfminer logs every oddity of real-world PDFs at WARNING; the user gets our
+# own one-line reasons instead.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+INPUT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+
+# A page with fewer characters than this in its text layer is treated as
+# having none (scanners often add a page number or a stray OCR artefact).
+MIN_TEXT_CHARS = 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    sha256: str
+    media_type: str
+    size: int
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    # PDFs may carry junk before the header; the spec allows it in the first 1 KiB.
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    for magic, media_type in _MAGIC:
+        if head.startswith(magic):
+            return media_type
+    return None
+
+
+def inspect(path: Path) -> SourceFile:
+    """Fingerprint a file and name its type, or say plainly why we can't."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableFile("this is a folder, not a file", path)
+    except OSError as exc:
+        raise UnreadableFile(f"cannot open the file ({exc.strerror or exc})", path)
+    if not data:
+        raise UnreadableFile("the file is empty (0 bytes)", path)
+    media_type = sniff_media_type(data[:1024])
+    if media_type is None:
+        raise UnreadableFile("not a PDF, JPEG, PNG or TIFF file", path)
+    return SourceFile(path, hashlib.sha256(data).hexdigest(), media_type, len(data))
+
+
+@contextmanager
+def open_pdf(path: Path, max_pages: int) -> Iterator[pdfplumber.PDF]:
+    """Open a PDF for reading, turning pdfminer's failures into plain reasons."""
+    try:
+        pdf = pdfplumber.open(path)
+    except PdfminerException as exc:
+        raise _pdf_error(exc.args[0] if exc.args else exc, path) from None
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise _pdf_error(exc, path) from None
+    except Exception as exc:  # pdfminer raises many kinds on broken files
+        raise _pdf_error(exc, path) from None
+    try:
+        try:
+            n = len(pdf.pages)
+        except Exception as exc:
+            raise _pdf_error(exc, path) from None
+        if n == 0:
+            raise UnreadableFile("the PDF has no pages", path)
+        if n > max_pages:
+            raise TooLarge(f"the PDF has {n} pages, more than the limit of {max_pages} "
+                           "(raise it with --max-pages)", path)
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def _pdf_error(exc: object, path: Path) -> UnreadableFile:
+    if isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return EncryptedFile("the PDF is password-protected (encrypted); "
+                             "save an unprotected copy and try again", path)
+    if isinstance(exc, PDFSyntaxError) or "EOF" in str(exc) or "startxref" in str(exc):
+        return UnreadableFile("the PDF is damaged or incomplete (truncated?)", path)
+    return UnreadableFile(f"the PDF cannot be read ({type(exc).__name__})", path)
+
+
+def page_error(exc: Exception, path: Path, page_no: int) -> UnreadableFile:
+    """A failure while reading one page's content, named by page."""
+    if isinstance(exc, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return _pdf_error(exc, path)
+    return UnreadableFile(f"page {page_no} of the PDF is damaged and cannot be read "
+                          f"({type(exc).__name__})", path)
+
+
+def has_text_layer(page: pdfplumber.page.Page) -> bool:
+    return len(page.chars) >= MIN_TEXT_CHARS
