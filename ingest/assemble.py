@@ -232,7 +232,7 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
         else:
             values[key] = None
     approved = None
-    if "approved_by" in f:
+    if "approved_by" in f and nz.blank_to_none(f["approved_by"].text):
         approved = nz.parse_approval(f["approved_by"].lines)
         _evidence(ev, "identity.approved_by", page, f["approved_by"].box, f["approved_by"].conf, pages)
     if d.signature and (approved is None or approved.name is None):
@@ -250,8 +250,7 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
 
 
 UNIT_WORDS = ("sekretariat", "bidang", "bagian", "sub bagian", "subbagian", "seksi", "upt",
-              "uptd", "sub bidang", "subbidang", "kecamatan", "kelurahan", "unit", "inspektur",
-              "kepala sub bagian", "kepala bagian", "kepala seksi", "kepala bidang")
+              "uptd", "sub bidang", "subbidang", "kecamatan", "kelurahan", "unit")
 NOT_AGENCY = ("standar operasional prosedur", "standard operating procedure", "logo")
 
 
@@ -259,8 +258,10 @@ def split_heading(lines: Sequence[str]) -> tuple[str | None, str | None]:
     """Agency and unit from the lines printed beside or above the identity block.
 
     Lines before the first unit line (Sekretariat, Bidang ..., Sub Bagian ...)
-    name the agency; the unit lines after it name the unit. A "PEMERINTAH
-    KABUPATEN ..." line above the agency is the government, not the agency.
+    name the agency; the unit lines after it name the unit, up to a line
+    naming a position ("KEPALA SUB BAGIAN ...": the officer in charge, not an
+    organisational unit). A "PEMERINTAH KABUPATEN ..." line above the agency
+    is the government, not the agency.
     """
     flat = [nz.clean_text(x) or "" for ln in lines for x in ln.split("\n")]
     flat = [x for x in flat if x and not any(x.lower().startswith(n) for n in NOT_AGENCY)
@@ -269,6 +270,8 @@ def split_heading(lines: Sequence[str]) -> tuple[str | None, str | None]:
     unit_parts: list[str] = []
     for x in flat:
         low = x.lower()
+        if unit_parts and low.startswith("kepala "):
+            break
         if unit_parts or any(low.startswith(u) for u in UNIT_WORDS):
             unit_parts.append(x)
         elif low.startswith("pemerintah ") and not agency_parts:

@@ -181,6 +181,13 @@ def read_identity(table: Table) -> IdentityBlock | None:
             found[key] = Field("", cell.box, cell.conf)
     if len(found) < MIN_IDENTITY_LABELS:
         return None
+    if "title" not in found:
+        # Many blocks print the SOP's name as a full-width row with no label.
+        wide = [c for i, c in enumerate(table.cells) if i not in label_cells | value_cells
+                and c.col == 0 and c.col + c.col_span == table.n_cols and c.text.strip()]
+        if wide:
+            value_cells.add(table.cells.index(wide[-1]))
+            found["title"] = _cell_field(wide[-1])
     heading = [_cell_field(c) for i, c in enumerate(table.cells)
                if i not in label_cells and i not in value_cells and c.text
                and c.text.strip(": ") and _left_of_labels(c, table, label_cells)]
@@ -203,9 +210,11 @@ def _value_right_of(table: Table, cell: Cell) -> Cell | None:
 
 
 def _left_of_labels(cell: Cell, table: Table, label_cells: set[int]) -> bool:
-    """A cell left of every label column (the agency/logo cell of a block)."""
+    """A cell left of every label column or above every label row: where
+    blocks print the agency and unit (beside or over the logo)."""
     label_x = min(table.cells[i].box.x0 for i in label_cells)
-    return cell.box.x1 <= label_x + 1
+    label_y = min(table.cells[i].box.top for i in label_cells)
+    return cell.box.x1 <= label_x + 1 or cell.box.bottom <= label_y + 1
 
 
 def read_identity_lines(words: Sequence[Word]) -> IdentityBlock | None:

@@ -129,10 +129,12 @@ def _classify_subpath(points: list[Point], closed: bool, curved: bool, obj: dict
                 else:
                     segments.append(Segment(box.cx, box.top, box.cx, box.bottom))
             return
+        if filled and not stroked:
+            return  # cell shading: flowchart symbols always have an outline
         if box.width > FRAME_FRACTION * width or box.height > FRAME_FRACTION * height:
             if stroked:  # a table border or frame drawn as one rectangle
                 segments.extend(_rect_sides(box))
-            return  # a large filled, unstroked box is cell shading: no lines
+            return
     if filled and not stroked and _is_white(obj.get("non_stroking_color")):
         return  # white-outs and backgrounds
     shapes.append(Shape(points=tuple(pts), curved=curved, filled=filled, stroked=stroked))
