@@ -77,7 +77,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{path}: not readable JSON ({exc})")
             bad += 1
             continue
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = [leaf for e in validator.iter_errors(data) for leaf in _leaf_errors(e)]
+        errors.sort(key=lambda e: [str(x) for x in e.absolute_path])
         if errors:
             bad += 1
             for e in errors:
@@ -85,6 +86,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok")
     return ExitCode.some_failed if bad else ExitCode.ok
+
+
+def _leaf_errors(error):  # jsonschema.ValidationError -> the errors that name a field
+    """Descend into "not valid under any of the given schemas" (nullable
+    fields are anyOf[thing, null]) to the error inside the non-null branch,
+    so the user is told `...duration.unit`, not just `...duration`."""
+    inner = [c for c in (error.context or [])
+             if not (c.validator == "type" and c.validator_value == "null")]
+    if not inner:
+        return [error]
+    return [leaf for c in inner for leaf in _leaf_errors(c)]
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
