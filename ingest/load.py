@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pdfplumber
+from PIL import Image, ImageSequence
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
@@ -35,6 +37,14 @@ _MAGIC = (
     (b"II*\x00", "image/tiff"),
     (b"MM\x00*", "image/tiff"),
 )
+
+# Refuse images larger than this many pixels before decoding them (a
+# 40000 x 40000 "photo" would need 1.6 GB as grayscale). An A3 scan at 600
+# dpi is 70 Mpx; phone cameras give 12-50 Mpx.
+MAX_PIXELS = 120_000_000
+# Pixels per inch the OCR route rasterises image-only PDF pages at: Tesseract
+# reads 9-10 pt text best at about this resolution.
+RASTER_DPI = 300
 
 # A page with fewer characters than this in its text layer is treated as
 # having none (scanners often add a page number or a stray OCR artefact).
@@ -120,3 +130,71 @@ def page_error(exc: Exception, path: Path, page_no: int) -> UnreadableFile:
 
 def has_text_layer(page: pdfplumber.page.Page) -> bool:
     return len(page.chars) >= MIN_TEXT_CHARS
+
+
+@dataclass(frozen=True)
+class RasterPage:
+    """One page of an image file or an image-only PDF page, decoded."""
+
+    number: int  # 1-based page number in the input
+    image: np.ndarray  # uint8 grayscale
+    dpi: float | None  # as recorded in the file, None when unknown (photos)
+
+
+def _check_pixels(width: int, height: int, path: Path, what: str) -> None:
+    if width <= 0 or height <= 0:
+        raise UnreadableFile(f"{what} has no pixels", path)
+    if width * height > MAX_PIXELS:
+        raise TooLarge(f"{what} is {width} x {height} pixels, too large to read safely "
+                       f"(limit {MAX_PIXELS // 1_000_000} megapixels); scan it at a lower "
+                       "resolution", path)
+
+
+def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
+    """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first."""
+    # Our own guard runs before decoding; Pillow's bomb check stays as a backstop.
+    try:
+        img = Image.open(path)
+    except Image.DecompressionBombError:
+        raise TooLarge("the image is too large to read safely", path) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnreadableFile(f"the image cannot be read ({exc})", path) from None
+    with img:
+        n = getattr(img, "n_frames", 1)
+        if n < 1:
+            raise UnreadableFile("the TIFF file has no pages", path)
+        if n > max_pages:
+            raise TooLarge(f"the file has {n} pages, more than the limit of {max_pages} "
+                           "(raise it with --max-pages)", path)
+        for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            _check_pixels(frame.width, frame.height, path, f"page {number}")
+            try:
+                gray = np.asarray(frame.convert("L"))
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise UnreadableFile(f"page {number} of the image is damaged or "
+                                     f"incomplete ({exc})", path) from None
+            dpi = frame.info.get("dpi")
+            yield RasterPage(number, gray, float(dpi[0]) if dpi and dpi[0] > 1 else None)
+        if n == 0:
+            raise UnreadableFile("the TIFF file has no pages", path)
+
+
+def rasterize_pdf_page(path: Path, number: int, dpi: float = RASTER_DPI) -> RasterPage:
+    """Render one PDF page (1-based) to grayscale for OCR, size checked first."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFile(f"the PDF cannot be rendered ({exc})", path) from None
+    try:
+        page = pdf[number - 1]
+        w_pt, h_pt = page.get_size()
+        _check_pixels(int(w_pt * dpi / 72), int(h_pt * dpi / 72), path, f"page {number}")
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        gray = np.array(bitmap.to_numpy(), copy=True)
+        if gray.ndim == 3:
+            gray = gray[..., 0]
+        return RasterPage(number, gray, dpi)
+    finally:
+        pdf.close()

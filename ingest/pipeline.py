@@ -1,30 +1,59 @@
 """The stages for one input file, in order, in one readable place.
 
-    load ─▶ pages (text layer)  ─▶ flowchart strokes split from rules
-         ─▶ grid (tables)       ─▶ layout (identity, sections, rows)
-         ─▶ assemble (SOPs, flowchart into steps, normalised values)
-         ─▶ SopDocument
+    load ──▶ page model ──▶ flowchart ──▶ grid ──▶ [OCR of cells] ──▶ layout ──▶ assemble ──▶ SopDocument
+             │
+             ├─ text layer (born-digital PDF page):  textlayer
+             └─ pixels (photo, TIFF, image-only PDF page):
+                    flatten (paper outline, upright, deskew, light) ──▶ raster (rules, shapes)
 
-Each stage is a module of its own; this one only wires them and adds the
-document-level facts (source, warnings). Stages never read files or print:
-only `load` touches the disk and only the CLI talks to the user.
+Both routes meet at the page model (words, segments, shapes): after that no
+stage knows where a page came from, except that OCR pages get their words
+once their tables and symbols are known (so each cell is read on its own).
+This module only wires the stages and adds the document-level facts; stages
+never read files or print: `load` touches the disk, the CLI talks to people.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from . import assemble, flowchart, grid, layout, load, textlayer
-from .errors import IngestError, NeedsOcr, UnreadableFile
+import numpy as np
+
+from . import assemble, flatten, flowchart, grid, layout, load, textlayer
+from .errors import IngestError, UnreadableFile
 from .model import SopDocument, Source
+from .primitives import PageContent
+
+# Paper sizes that SOPs are printed on (long side in PDF points): A4, and
+# F4/Folio (215 x 330 mm), common in Indonesian offices. A photo's scale
+# comes from the paper it shows, whatever its camera claims.
+PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
+# Don't process photos at more than this many pixels per point (~400 dpi):
+# more pixels only cost time.
+MAX_SCALE = 400 / 72
 
 
 @dataclass(frozen=True)
 class Settings:
-    max_pages: int = 1000  # refuse PDFs longer than this (a misfiled archive box)
+    max_pages: int = 1000  # refuse files longer than this (a misfiled archive box)
     grid: grid.GridSettings = grid.GridSettings()
     flow: flowchart.FlowSettings = flowchart.FlowSettings()
+    duplicate_words: float = 0.9  # shared words, and shared runs of three words,
+    duplicate_runs: float = 0.7  # above which a page repeats an earlier one
+
+
+@dataclass
+class Page:
+    """One page on its way through the stages."""
+
+    content: PageContent
+    image: np.ndarray | None = None  # the upright, flat page for the OCR route
+    notes: list[str] = field(default_factory=list)
 
 
 def source_path(path: Path, root: Path | None) -> str:
@@ -41,47 +70,156 @@ def ingest_file(path: Path, settings: Settings = Settings(), root: Path | None =
     """One input file -> one SOP document. Raises IngestError with a plain reason."""
     try:
         src = load.inspect(path)
-        if src.media_type != "application/pdf":
-            raise NeedsOcr("photos and scanned images need the OCR route, "
-                           "which this version does not have yet", path)
-        return _ingest_pdf(path, src, settings, root)
+        return _ingest(path, src, settings, root)
     except IngestError as exc:
         raise exc.with_path(path)
 
 
-def _ingest_pdf(path: Path, src: load.SourceFile, settings: Settings, root: Path | None) -> SopDocument:
-    warnings: list[str] = []
-    layouts = []
-    contents = {}
-    flows = {}
+# -- pages from a file --------------------------------------------------------
+
+def _pages(path: Path, src: load.SourceFile, settings: Settings,
+           stack: ExitStack) -> tuple[int, Iterator[Page]]:
+    """The page count and the pages, read one at a time (a 200-page PDF is
+    never all in memory); files stay open on `stack` until the caller is done."""
+    if src.media_type == "application/pdf":
+        pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
+        return len(pdf.pages), _pdf_pages(path, pdf)
+    frames = list(load.image_pages(path, settings.max_pages))
+    return len(frames), (scan_page(f) for f in frames)
+
+
+def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
+    for i, page in enumerate(pdf.pages, start=1):
+        try:
+            text = load.has_text_layer(page)
+            content = textlayer.read_page(page, i) if text else None
+            has_images = bool(page.images) if not text else False
+        except IngestError:
+            raise
+        except Exception as exc:  # pdfminer fails in many ways on damaged pages
+            raise load.page_error(exc, path, i) from None
+        finally:
+            page.close()  # pdfplumber caches every page's objects otherwise
+        if content is not None:
+            yield Page(content)
+        elif has_images:
+            yield scan_page(load.rasterize_pdf_page(path, i))
+        # else: a blank page, nothing to read
+
+
+def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float:
+    """Pixels per PDF point of a flattened page.
+
+    A photo's pixels say nothing about inches, so when the paper's outline was
+    found the scale comes from the paper: its long side is A4 or F4,
+    whichever its aspect ratio is nearer to. A scanner's recorded dpi is
+    trusted otherwise.
+    """
+    h, w = image.shape[:2]
+    if dpi and not found_paper:
+        return dpi / 72
+    aspect = max(h, w) / max(1, min(h, w))
+    paper = "F4" if abs(aspect - 935.4 / 609.4) < abs(aspect - 842 / 595) else "A4"
+    return max(h, w) / PAPER_LONG_SIDE[paper]
+
+
+def scan_page(raster: load.RasterPage) -> Page:
+    """Pixels -> the page model: flatten, then rules and shapes (words come later)."""
+    from . import raster as raster_stage
+
+    flat = flatten.flatten(raster.image)
+    image = flat.image
+    scale = page_scale(image, raster.dpi, flat.quad is not None)
+    if scale > MAX_SCALE:
+        f = MAX_SCALE / scale
+        import cv2
+
+        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        scale = MAX_SCALE
+    content = raster_stage.read_pixels(image, raster.number, scale)
+    notes = []
+    if flat.rotation:
+        notes.append(f"page {raster.number} was turned {flat.rotation} degrees to stand upright")
+    return Page(content, image, notes)
+
+
+# -- the document -------------------------------------------------------------
+
+_TOKEN = re.compile(r"[a-z0-9]{3,}")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    bag: Counter[str]  # the page's words, in any order
+    shingles: frozenset[tuple[str, ...]]  # runs of three words, in reading order
+
+
+def fingerprint(content: PageContent) -> Fingerprint:
+    words = sorted(content.words, key=lambda w: (round(w.box.top / (3 * content.scale)), w.box.x0))
+    tokens = [t for w in words for t in _TOKEN.findall(w.text.lower())]
+    return Fingerprint(Counter(tokens),
+                       frozenset(tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)))
+
+
+def repeats(fp: Fingerprint, earlier: list[tuple[int, Fingerprint]], settings: "Settings") -> int | None:
+    """The earlier page this one repeats (a stack scanned twice), if any.
+
+    Both the words and their order must match: SOP pages printed from one
+    template share most of their words (0.9 of them between two identity
+    pages of the decree sample) but not their runs of words (0.57 there).
+    """
+    if sum(fp.bag.values()) < 30:
+        return None  # too little text to tell a repeat from a similar page
+    for number, other in earlier:
+        bag = sum((fp.bag & other.bag).values()) / max(sum(fp.bag.values()), sum(other.bag.values()))
+        runs = len(fp.shingles & other.shingles) / max(1, len(fp.shingles | other.shingles))
+        if bag >= settings.duplicate_words and runs >= settings.duplicate_runs:
+            return number
+    return None
+
+
+def _read_pages(pages: Iterator[Page], settings: Settings, warnings: list[str],
+                layouts: list, contents: dict, flows: dict) -> set[str]:
+    """Every page through flowchart, grid, OCR (scans) and layout; repeated
+    pages (a stack scanned twice) are used once. Returns the routes taken."""
     previous = None
-    with load.open_pdf(path, settings.max_pages) as pdf:
-        n_pages = len(pdf.pages)
-        for i, page in enumerate(pdf.pages, start=1):
-            try:
-                if not load.has_text_layer(page):
-                    if page.images:
-                        raise NeedsOcr(f"page {i} is a scanned image without a text layer; "
-                                       "scanned pages need the OCR route, which this version "
-                                       "does not have yet", path)
-                    continue  # a blank page: nothing to read
-                content = textlayer.read_page(page, i)
-            except IngestError:
-                raise
-            except Exception as exc:  # pdfminer fails in many ways on damaged pages
-                raise load.page_error(exc, path, i) from None
-            finally:
-                page.close()  # pdfplumber caches every page's objects otherwise
-            graph, rules = flowchart.read_flow(content, settings=settings.flow)
-            tables = grid.find_tables(content, rules, settings.grid)
-            lay = layout.read_page(content, tables, previous)
-            if lay.procedures:
-                previous = lay.procedures[-1]
-            elif lay.identity is not None:
-                previous = None  # a new SOP: no continuation across it
-            layouts.append(lay)
-            contents[i] = content
-            flows[i] = graph
+    seen: list[tuple[int, Fingerprint]] = []
+    routes: set[str] = set()
+    engine = None
+    for page in pages:
+        content = page.content
+        warnings.extend(page.notes)
+        graph, rules = flowchart.read_flow(content, settings=settings.flow)
+        tables = grid.find_tables(content, rules, settings.grid)
+        if page.image is not None:
+            from . import ocr, ocrpage
+
+            engine = engine or ocr.engine()
+            warnings.extend(ocrpage.fill_words(page.image, content, tables, graph, engine))
+        routes.add(content.route)
+        fp = fingerprint(content)
+        dup = repeats(fp, seen, settings)
+        if dup is not None:
+            warnings.append(f"page {content.number} repeats page {dup} and was used once")
+            continue
+        seen.append((content.number, fp))
+        lay = layout.read_page(content, tables, previous)
+        if lay.procedures:
+            previous = lay.procedures[-1]
+        elif lay.identity is not None:
+            previous = None  # a new SOP: no continuation across it
+        layouts.append(lay)
+        contents[content.number] = content
+        flows[content.number] = graph
+    return routes
+
+
+def _ingest(path: Path, src: load.SourceFile, settings: Settings, root: Path | None) -> SopDocument:
+    warnings: list[str] = []
+    layouts, contents, flows = [], {}, {}
+    with ExitStack() as stack:
+        n_pages, pages = _pages(path, src, settings, stack)
+        routes = _read_pages(pages, settings, warnings, layouts, contents, flows)
     drafts = assemble.group_sops(layouts)
     sops = [assemble.build_sop(d, flows, contents) for d in drafts]
     for d in drafts:
@@ -94,7 +232,7 @@ def _ingest_pdf(path: Path, src: load.SourceFile, settings: Settings, root: Path
             warnings.append(f"SOP {n} ({sop.identity.title or 'untitled'}): "
                             "no procedure table (No | Kegiatan | Pelaksana) was found")
     source = Source(path=source_path(path, root), sha256=src.sha256, media_type=src.media_type,
-                    pages=n_pages, route="text-layer")
+                    pages=n_pages, route="ocr" if "ocr" in routes else "text-layer")
     return SopDocument(source=source, warnings=warnings, sops=sops)
 
 

@@ -1,0 +1,183 @@
+"""OCR of a scanned page: which regions to read, in which mode, and where the
+words go.
+
+By the time this stage runs, the page's rules, tables and flowchart are
+known from pixels (raster -> flowchart -> grid). So instead of OCR-ing the
+whole page and untangling columns that run together (what plain OCR of seed
+002 does), we read:
+
+- every table cell that holds text (not the role cells holding a symbol),
+  as a block: the cell's words stay in their cell;
+- the page outside the tables (headings, free-text sections, signatures),
+  with tables and symbols masked out;
+- the small labels of the flowchart: Ya/Tidak near each decision's exits
+  (with the drawn strokes masked out) and the letter inside each off-page
+  connector.
+
+Words land in page coordinates in `PageContent.words` and in their cells;
+decision exits are labelled again now that the words exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import flowchart, grid
+from .flowchart import FlowGraph
+from .ocr import OcrEngine, ocr_boxes
+from .primitives import BBox, PageContent, Table, Word, group_lines
+
+
+@dataclass(frozen=True)
+class OcrPageSettings:
+    """Lengths in PDF points; multiplied by the page's scale."""
+
+    cell_inset: float = 1.5  # keep the cell's rules out of its crop
+    stroke_mask: float = 2.0  # half-width of the white line drawn over strokes
+    label_reach: float = 26.0  # how far around a decision labels are looked for
+    min_free_ink: float = 0.002  # ink share below which the free page is blank
+
+
+# Scanner apps stamp their name and a link on every page; they are not content.
+SCANNER_MARKS = re.compile(r"(dipindai\s+dengan|scanned\s+with|camscanner|"
+                           r"https?://|www\.)", re.IGNORECASE)
+
+
+def _pixels(box: BBox, shape: tuple[int, ...], inset: float = 0.0) -> tuple[int, int, int, int]:
+    h, w = shape[:2]
+    x0 = int(max(0, min(w, round(box.x0 + inset))))
+    x1 = int(max(0, min(w, round(box.x1 - inset))))
+    y0 = int(max(0, min(h, round(box.top + inset))))
+    y1 = int(max(0, min(h, round(box.bottom - inset))))
+    return x0, y0, x1, y1
+
+
+def _holds_symbol(box: BBox, graph: FlowGraph) -> bool:
+    return any(box.contains(s.box.cx, s.box.cy) for s in graph.symbols)
+
+
+def text_cells(tables: list[Table], graph: FlowGraph) -> list[tuple[Table, int]]:
+    """(table, cell index) of cells to read as text: not those holding a symbol."""
+    return [(t, i) for t in tables for i, c in enumerate(t.cells) if not _holds_symbol(c.box, graph)]
+
+
+def mask_drawing(img: np.ndarray, page: PageContent, graph: FlowGraph, width: float) -> np.ndarray:
+    """A copy of the page with every stroke and symbol outline painted white,
+    so OCR of the labels between them sees letters only."""
+    out = img.copy()
+    w = max(1, int(round(width)))
+    for s in page.segments:
+        cv2.line(out, (int(round(s.x0)), int(round(s.y0))), (int(round(s.x1)), int(round(s.y1))),
+                 255, thickness=2 * w + 1)
+    for shape in page.shapes:
+        pts = np.array([[round(x), round(y)] for x, y in shape.points], dtype=np.int32)
+        cv2.polylines(out, [pts], True, 255, thickness=2 * w + 1)
+        if shape.filled:
+            cv2.fillPoly(out, [pts], 255)
+    return out
+
+
+def read_cells(img: np.ndarray, page: PageContent, tables: list[Table], graph: FlowGraph,
+               engine: OcrEngine, inset: float) -> list[Word]:
+    chosen = text_cells(tables, graph)
+    boxes = [BBox(*_box_inset(t.cells[i].box, inset)) for t, i in chosen]
+    results = ocr_boxes(engine, img, boxes, "block")
+    words: list[Word] = []
+    for (t, i), found in zip(chosen, results):
+        t.cells[i].words.extend(found)
+        words.extend(found)
+    return words
+
+
+def _box_inset(box: BBox, inset: float) -> tuple[float, float, float, float]:
+    if box.width <= 3 * inset or box.height <= 3 * inset:
+        return box.x0, box.top, box.x1, box.bottom
+    return box.x0 + inset, box.top + inset, box.x1 - inset, box.bottom - inset
+
+
+def read_free_text(img: np.ndarray, tables: list[Table], graph: FlowGraph, engine: OcrEngine,
+                   min_ink: float) -> list[Word]:
+    """Words outside the tables: headings, free sections, signature blocks."""
+    masked = img.copy()
+    for t in tables:
+        x0, y0, x1, y1 = _pixels(t.box, img.shape, -2)
+        masked[y0:y1, x0:x1] = 255
+    for s in graph.symbols:
+        x0, y0, x1, y1 = _pixels(s.box, img.shape, -2)
+        masked[y0:y1, x0:x1] = 255
+    ink = masked < 128
+    if ink.mean() < min_ink:
+        return []
+    ys, xs = np.nonzero(ink)
+    box = BBox(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    return ocr_boxes(engine, masked, [box], "page")[0]
+
+
+def read_labels(img: np.ndarray, page: PageContent, graph: FlowGraph, engine: OcrEngine,
+                settings: OcrPageSettings) -> list[Word]:
+    """Ya/Tidak around decisions; the letter or digit inside off-page connectors."""
+    k = page.scale
+    words: list[Word] = []
+    decisions = [s for s in graph.symbols if s.kind == "decision"]
+    if decisions:
+        clean = mask_drawing(img, page, graph, settings.stroke_mask * k)
+        reach = settings.label_reach * k
+        boxes = [BBox(s.box.x0 - reach, s.box.top - reach, s.box.x1 + reach, s.box.bottom + reach)
+                 for s in decisions]
+        for found in ocr_boxes(engine, clean, boxes, "sparse"):
+            words.extend(w for w in found if flowchart.label_kind(w.text))
+    connectors = [s for s in graph.symbols if s.kind == "connector"]
+    if connectors:
+        boxes = [BBox(*_box_inset(s.box, 0.2 * min(s.box.width, s.box.height))) for s in connectors]
+        for found in ocr_boxes(engine, img, boxes, "word"):
+            words.extend(w for w in found if re.fullmatch(r"[A-Za-z0-9]{1,2}", w.text))
+    return _dedupe(words)
+
+
+def _dedupe(words: list[Word]) -> list[Word]:
+    """Label windows overlap; the same word read twice counts once."""
+    out: list[Word] = []
+    for w in sorted(words, key=lambda w: -w.conf):
+        if not any(o.text == w.text and o.box.contains(w.box.cx, w.box.cy) for o in out):
+            out.append(w)
+    return out
+
+
+def drop_scanner_marks(words: list[Word]) -> tuple[list[Word], bool]:
+    """Remove whole lines stamped by scanner apps ("Dipindai dengan CamScanner")."""
+    keep: list[Word] = []
+    dropped = False
+    for line in group_lines(words):
+        if SCANNER_MARKS.search(" ".join(w.text for w in line)):
+            dropped = True
+            continue
+        keep.extend(line)
+    return keep, dropped
+
+
+def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: FlowGraph,
+               engine: OcrEngine, settings: OcrPageSettings = OcrPageSettings()) -> list[str]:
+    """OCR the page's regions into `page.words` and the cells; label the exits.
+
+    Returns warnings for the document (e.g. a scanner footer removed).
+    """
+    k = page.scale
+    warnings: list[str] = []
+    cell_words = read_cells(img, page, tables, graph, engine, settings.cell_inset * k)
+    free, marked = drop_scanner_marks(read_free_text(img, tables, graph, engine,
+                                                     settings.min_free_ink))
+    if marked:
+        warnings.append(f"page {page.number}: a scanner app's footer was removed from the text")
+    labels = read_labels(img, page, graph, engine, settings)
+    page.words = cell_words + free + labels
+    # Words in table cells came in per cell; the free words and labels that
+    # fall inside a table (labels sit in role cells) are placed now.
+    for t in tables:
+        grid.assign_words(t, [w for w in labels])
+    graph.arrows, graph.label_words = flowchart.label_exits(graph.arrows, graph.symbols,
+                                                            page.words, k)
+    return warnings
