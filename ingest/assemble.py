@@ -81,6 +81,11 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
                 drafts.append(cur)
         if cur is None:
             continue
+        if lay.identity is None and lay.lead is not None and not cur.steps and cur.sections:
+            # A section ran over the page break: its text opens this page.
+            key, (page, f) = max(cur.sections.items(), key=lambda kv: (kv[1][0], kv[1][1].box.bottom))
+            cur.sections[key] = (page, Field(f.text + "\n" + lay.lead.text, f.box, min(f.conf, lay.lead.conf)))
+            cur.pages.add(lay.page)
         for key, f in lay.sections.items():
             if key not in cur.sections and (f.text.strip() or cur.identity_page == lay.page):
                 cur.sections[key] = (lay.page, f)

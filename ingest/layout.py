@@ -112,6 +112,7 @@ class PageLayout:
     procedures: list[Procedure] = field(default_factory=list)
     signature: list[str] = field(default_factory=list)
     signature_box: BBox | None = None
+    lead: Field | None = None  # unlabelled text opening a page: a section running over
 
 
 # -- helpers ----------------------------------------------------------------
@@ -217,25 +218,88 @@ def _left_of_labels(cell: Cell, table: Table, label_cells: set[int]) -> bool:
     return cell.box.x1 <= label_x + 1 or cell.box.bottom <= label_y + 1
 
 
-def read_identity_lines(words: Sequence[Word]) -> IdentityBlock | None:
-    """Identity written as free lines ("NOMOR SOP : 01/SOP ...") without rules."""
-    found: dict[str, Field] = {}
-    lines = group_lines(words)
-    for k, line in enumerate(lines):
-        text = " ".join(w.text for w in line)
-        hit = _match(IDENTITY_LABELS, text)
-        if not hit or hit[0] in found:
-            continue
-        key, n = hit
-        f = _words_field(line)
-        assert f is not None
-        found[key] = Field(_strip_label(text, n), f.box, f.conf)
-    if len(found) < MIN_IDENTITY_LABELS:
+def _label_split(line: Sequence[Word], patterns: dict[str, re.Pattern[str]]
+                 ) -> tuple[str, list[Word], list[Word]] | None:
+    """(key, label words, value words) when the line starts with a label."""
+    best = None
+    for j in range(1, min(len(line), 6) + 1):
+        cand = " ".join(w.text for w in line[:j])
+        hit = _match(patterns, cand)
+        if hit and len(norm_label(cand)) <= hit[1] + 1:  # label, maybe with its colon
+            best = (hit[0], j)
+    if best is None:
         return None
-    box = next(iter(found.values())).box
-    for f in found.values():
-        box = box.union(f.box)
-    return IdentityBlock(fields=found, heading=[], box=box)
+    key, j = best
+    value = list(line[j:])
+    while value and value[0].text.strip() == ":":
+        value.pop(0)
+    if value and value[0].text.startswith(":"):
+        value[0] = Word(value[0].text[1:].strip(), value[0].box, value[0].conf, value[0].bold)
+        if not value[0].text:
+            value.pop(0)
+    return key, list(line[:j]), value
+
+
+def _union(words: Sequence[Word]) -> BBox:
+    box = words[0].box
+    for w in words[1:]:
+        box = box.union(w.box)
+    return box
+
+
+def read_identity_lines(words: Sequence[Word]) -> IdentityBlock | None:
+    """Identity written as free lines ("NOMOR SOP : 01/SOP ...") without rules.
+
+    A value runs on below its label's line while the next lines start in the
+    value column (a wrapped title, the approval block's position, name, rank
+    and NIP after the signature gap), up to the next label. A bold line right
+    after the block with no label of its own is the SOP's name.
+    """
+    lines = group_lines(words)
+    entries: list[tuple[int, str, list[Word], list[Word]]] = []
+    for k, line in enumerate(lines):
+        split = _label_split(line, IDENTITY_LABELS)
+        if split and split[0] not in {e[1] for e in entries}:
+            entries.append((k, *split))
+    if len({e[1] for e in entries}) < MIN_IDENTITY_LABELS:
+        return None
+    found: dict[str, Field] = {}
+    used: list[Word] = []
+    last = entries[-1][0]
+    for n, (k, key, label, value) in enumerate(entries):
+        stop = entries[n + 1][0] if n + 1 < len(entries) else len(lines)
+        col = value[0].box.x0 if value else label[-1].box.x1
+        height = label[0].box.height
+        parts = [value] if value else []
+        bottom = label[0].box.bottom
+        for j in range(k + 1, stop):
+            line = lines[j]
+            gap = line[0].box.top - bottom
+            # The signature gap under "Disahkan oleh" is a few lines tall.
+            max_gap = (6 if key == "approved_by" else 1.5) * height
+            if (line[0].box.x0 < col - 2 * height or gap > max_gap
+                    or _match(SECTION_LABELS, " ".join(w.text for w in line))):
+                break
+            parts.append(line)
+            bottom = max(w.box.bottom for w in line)
+            last = max(last, j)
+        flat = [w for p in parts for w in p]
+        used.extend(label + flat)
+        text = "\n".join(" ".join(w.text for w in p) for p in parts)
+        box = _union(label + flat)
+        found[key] = Field(text, box, min((w.conf for w in flat), default=1.0))
+    if "title" not in found:
+        title_lines = []
+        for line in lines[last + 1:]:
+            if not all(w.bold for w in line) or _match(SECTION_LABELS, " ".join(w.text for w in line)):
+                break
+            title_lines.append(line)
+        if title_lines:
+            flat = [w for ln in title_lines for w in ln]
+            used.extend(flat)
+            found["title"] = Field("\n".join(" ".join(w.text for w in ln) for ln in title_lines),
+                                   _union(flat), min(w.conf for w in flat))
+    return IdentityBlock(fields=found, heading=[], box=_union(used))
 
 
 def heading_above(words: Sequence[Word], box: BBox, page: PageContent,
@@ -474,6 +538,23 @@ def read_signature(words: Sequence[Word]) -> tuple[list[str], BBox | None]:
 
 # -- the page ---------------------------------------------------------------
 
+PAGE_NUMBER = re.compile(r"^(halaman|hal\.?|page)?\s*-?\s*\d{1,4}\s*-?(\s*(dari|of)\s*\d+)?$",
+                         re.IGNORECASE)
+
+
+def _lead_text(free: Sequence[Word], limit: float) -> Field | None:
+    """Free text at the top of a page, above any section label and the table:
+    the end of a section that ran over from the previous page."""
+    words: list[Word] = []
+    for line in group_lines([w for w in free if w.box.bottom <= limit]):
+        text = " ".join(w.text for w in line)
+        if _label_split(line, SECTION_LABELS) or _match(SECTION_LABELS, text):
+            break  # the page's own sections start here
+        if not PAGE_NUMBER.match(text):
+            words.extend(line)
+    return _words_field(words)
+
+
 def read_page(page: PageContent, tables: Sequence[Table], previous: Procedure | None) -> PageLayout:
     """Everything one page says: identity, sections, procedure rows, signature."""
     out = PageLayout(page=page.number)
@@ -509,6 +590,8 @@ def read_page(page: PageContent, tables: Sequence[Table], previous: Procedure | 
                                  page, proc_top)
     for k, v in text_secs.items():
         out.sections.setdefault(k, v)
+    if out.identity is None:
+        out.lead = _lead_text(free, proc_top)
     if out.procedures or out.identity:
         after = max((p.table.box.bottom for p in out.procedures), default=0.0)
         sig_words = [w for w in free if w.box.top >= after]
