@@ -6,6 +6,13 @@
     python samples/generate.py --check      # exit 1 if any committed output would change
     python samples/generate.py --fixture OUT.pdf [--golden OUT.json]
                                             # render samples/generator/fixture.yaml
+    python samples/generate.py --scans      # scanned variants from the committed born-digital PDFs
+    python samples/generate.py --scans --only STEM
+    python samples/generate.py --scans --check
+
+--scans writes samples/{scan-pdf,camscanner,fax,upside-down}/<stem>.* and each
+folder's _params.json (samples/generator/scan.py; needs numpy, OpenCV,
+Pillow, pypdfium2, pikepdf). It reads samples/born-digital, never the YAML.
 
 For each samples/sopdata/<file>.yaml (whose `stem` names the outputs) it
 writes samples/born-digital/<stem>.pdf and golden/<stem>.json. Output is
@@ -19,6 +26,7 @@ samples/generator/fonts); no system fonts.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -59,7 +67,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="regenerate into a temporary directory and fail if anything differs")
     ap.add_argument("--fixture", metavar="PDF", help="render the fixture YAML to this path")
     ap.add_argument("--golden", metavar="JSON", help="with --fixture: write its golden JSON here")
+    ap.add_argument("--scans", action="store_true",
+                    help="(re)generate the scanned variants of the born-digital PDFs instead")
     args = ap.parse_args(argv)
+
+    if args.scans:
+        return _scans(args.only, args.check)
 
     try:
         if args.fixture:
@@ -101,6 +114,32 @@ def _check(specs) -> int:
                     stale.append(str(old.relative_to(ROOT)))
     for name in stale:
         print(f"out of date: {name} (run python samples/generate.py)", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def _scans(only: str | None, check: bool) -> int:
+    from generator import scan
+
+    if not check:
+        for path in scan.generate(ROOT, only):
+            print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KiB")
+        return 0
+    stale = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for new in scan.generate(ROOT, only, out_root=tmp):
+            variant, name = new.parent.name, new.name
+            old = ROOT / "samples" / variant / name
+            if not old.exists() or old.read_bytes() != new.read_bytes():
+                stale.append(str(old.relative_to(ROOT)))
+            params = ROOT / "samples" / variant / scan.PARAMS_FILE
+            stem = new.stem
+            fresh = json.loads((new.parent / scan.PARAMS_FILE).read_text("utf-8"))["samples"][stem]
+            committed = json.loads(params.read_text("utf-8")).get("samples", {}) if params.exists() else {}
+            if committed.get(stem) != fresh:
+                stale.append(f"{params.relative_to(ROOT)} [{stem}]")
+    for name in stale:
+        print(f"out of date: {name} (run python samples/generate.py --scans)", file=sys.stderr)
     return 1 if stale else 0
 
 
