@@ -166,11 +166,9 @@ def read_identity(table: Table) -> IdentityBlock | None:
             continue
         key, n = hit
         label_cells.add(i)
-        first = cell.lines[0] if cell.lines else ""
-        inline = _strip_label(first, n) if _match(IDENTITY_LABELS, first) else ""
-        if inline or key != "approved_by" and _strip_label(cell.text, n):
-            rest = "\n".join([inline] + cell.lines[1:]) if inline else _strip_label(cell.text, n)
-            found[key] = Field(rest.strip(), cell.box, cell.conf)
+        own = _own_value(cell, key, n)  # "NOMOR SOP : 01/SOP ..." in one cell
+        if own:
+            found[key] = Field(own, cell.box, cell.conf)
             continue
         value = _value_right_of(table, cell)
         if value is not None:
@@ -193,6 +191,18 @@ def read_identity(table: Table) -> IdentityBlock | None:
                if i not in label_cells and i not in value_cells and c.text
                and c.text.strip(": ") and _left_of_labels(c, table, label_cells)]
     return IdentityBlock(fields=found, heading=heading, box=table.box)
+
+
+def _own_value(cell: Cell, key: str, n: int) -> str:
+    """The value written in the label's own cell, line structure kept (an
+    approval block's position, name, rank and NIP are separate lines)."""
+    lines = group_lines(cell.words)
+    split = _label_split(lines[0], IDENTITY_LABELS) if lines else None
+    if split and split[0] == key:
+        rest = [" ".join(w.text for w in split[2])] + [" ".join(w.text for w in ln) for ln in lines[1:]]
+    else:  # the label itself wraps ("Tanggal / Pembuatan"): any value follows it
+        rest = [_strip_label(cell.text, n)]
+    return "\n".join(r for r in rest if r.strip())
 
 
 def _value_right_of(table: Table, cell: Cell) -> Cell | None:

@@ -179,6 +179,29 @@ def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
             raise UnreadableFile("the TIFF file has no pages", path)
 
 
+def embedded_dpi(page: pdfplumber.page.Page) -> float | None:
+    """The resolution of the largest image drawn on a page (a scan or photo).
+
+    Rendering above it adds no detail, only time: a 1600 px phone photo on
+    an A4 page is about 140 dpi.
+    """
+    best = None
+    for im in page.images:
+        w_pt = float(im["x1"]) - float(im["x0"])
+        src = im.get("srcsize") or (0, 0)
+        if w_pt > 0 and src[0]:
+            dpi = src[0] / (w_pt / 72)
+            if best is None or w_pt > best[0]:
+                best = (w_pt, dpi)
+    return best[1] if best else None
+
+
+def raster_dpi(embedded: float | None) -> float:
+    """Render a scanned page at its own resolution: never above RASTER_DPI
+    (no detail to gain), never below 150 (small text must survive)."""
+    return max(150.0, min(RASTER_DPI, embedded or RASTER_DPI))
+
+
 def rasterize_pdf_page(path: Path, number: int, dpi: float = RASTER_DPI) -> RasterPage:
     """Render one PDF page (1-based) to grayscale for OCR, size checked first."""
     import pypdfium2 as pdfium

@@ -93,7 +93,8 @@ def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
         try:
             text = load.has_text_layer(page)
             content = textlayer.read_page(page, i) if text else None
-            has_images = bool(page.images) if not text else False
+            scanned = not text and bool(page.images)
+            dpi = load.raster_dpi(load.embedded_dpi(page)) if scanned else None
         except IngestError:
             raise
         except Exception as exc:  # pdfminer fails in many ways on damaged pages
@@ -102,8 +103,8 @@ def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
             page.close()  # pdfplumber caches every page's objects otherwise
         if content is not None:
             yield Page(content)
-        elif has_images:
-            yield scan_page(load.rasterize_pdf_page(path, i))
+        elif dpi is not None:
+            yield scan_page(load.rasterize_pdf_page(path, i, dpi))
         # else: a blank page, nothing to read
 
 
