@@ -206,16 +206,18 @@ def _own_value(cell: Cell, key: str, n: int) -> str:
 
 
 def _value_right_of(table: Table, cell: Cell) -> Cell | None:
-    """The first non-colon cell to the right of a label cell, on its row."""
+    """The cell right of a label cell on its row, past a ":" column.
+
+    That cell is the value even when it is blank: a blank value must not
+    borrow the next label on the row ("Nomor SOP | | Tanggal Pembuatan | -").
+    """
     col = cell.col + cell.col_span
     while col < table.n_cols:
         nxt = table.cell_at(cell.row, col)
-        if nxt is None:
+        if nxt is None or _match(IDENTITY_LABELS, nxt.text):
             return None
-        if nxt.text.strip() not in (":", ""):
+        if nxt.text.strip() != ":":
             return nxt
-        if nxt.text.strip() == "" and nxt.col + nxt.col_span >= table.n_cols:
-            return nxt  # an empty value
         col = nxt.col + nxt.col_span
     return None
 

@@ -113,13 +113,33 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+# OCR reads the digits 1 and 0 as the letters l, I, | and O in short number
+# tokens; in front of a unit word ("ljam", "l hari", "3O menit") they can only
+# be digits.
+_OCR_NUMBER_RE = re.compile(
+    rf"(?<![A-Za-z0-9])(?=[0-9lI|Oo]*[0-9lI|])([0-9lI|Oo]{{1,3}})"
+    rf"(?=\s*(?:(?:{_UNIT})\b|[-–—]\s*[0-9lI|Oo]))",
+    re.IGNORECASE)
+
+
+def fix_ocr_number(text: str) -> str:
+    """"ljam" -> "1jam", "I hari" -> "1 hari", "3O menit" -> "30 menit"."""
+    def digits(m: re.Match[str]) -> str:
+        token = m.group(1)
+        fixed = token.translate(str.maketrans("lI|Oo", "11100"))
+        return fixed if fixed.isdigit() else token
+    return _OCR_NUMBER_RE.sub(digits, text)
+
+
 def parse_duration(text: str | None) -> Duration | None:
     """Parse a Waktu cell. None for blank or "-"; numbers and a unit when the
     wording is "N unit" or "N – M unit"; free text otherwise ("Sesuai
-    kebutuhan"). `text` always keeps the cleaned wording ("3 hari kerja")."""
+    kebutuhan"). `text` always keeps the cleaned wording ("3 hari kerja"),
+    with OCR's letter-for-digit slips before a unit corrected."""
     cleaned = blank_to_none(text)
     if cleaned is None:
         return None
+    cleaned = fix_ocr_number(cleaned)
     match = _DURATION_RE.fullmatch(cleaned)
     if not match:
         return Duration(text=cleaned)

@@ -728,3 +728,30 @@ def test_split_list_empty(raw: str | None) -> None:
 )
 def test_clean_role(raw: str | None, expected: str) -> None:
     assert clean_role(raw) == expected
+
+
+# --------------------------------------------------------------------------
+# OCR letter-for-digit slips in Waktu (seed 002 reads "1jam" as "ljam")
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "low", "high", "unit"),
+    [
+        ("ljam", "1jam", 1, 1, "hour"),
+        ("l jam", "1 jam", 1, 1, "hour"),
+        ("I hari", "1 hari", 1, 1, "day"),
+        ("3O menit", "30 menit", 30, 30, "minute"),
+        ("1O-15 menit", "10-15 menit", 10, 15, "minute"),
+        ("l5 menit", "15 menit", 15, 15, "minute"),
+    ],
+)
+def test_duration_ocr_digit_slips(raw: str, text: str, low: int, high: int, unit: str) -> None:
+    d = parse_duration(raw)
+    assert d is not None and (d.text, d.min, d.max, d.unit) == (text, low, high, unit)
+
+
+@pytest.mark.parametrize("raw", ["Oleh 2 jam", "Sesuai kebutuhan", "Ojam"])
+def test_duration_words_are_not_turned_into_digits(raw: str) -> None:
+    d = parse_duration(raw)
+    assert d is not None and d.text == raw
