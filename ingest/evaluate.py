@@ -16,6 +16,7 @@ Decisions where the brief was silent are marked "Decision:" below.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -559,3 +560,91 @@ def evaluate(
             continue
         results.append(DocResult(str(sample), variant, stem, score_document(pred, gold)))
     return aggregate(results)
+
+
+# --------------------------------------------------------------------------
+# Calibration: is `confidence` honest?
+# --------------------------------------------------------------------------
+
+_EVIDENCE_PATH = re.compile(r"^(?:steps\[(\d+)\]\.)?([a-z_.]+)$")
+
+
+@dataclass
+class Calibration:
+    """Of the fields the pipeline was sure of (confidence >= threshold), how
+    many were right. `confident` counts them, `right` the correct ones."""
+
+    threshold: float
+    confident: int = 0
+    right: int = 0
+    wrong_fields: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.confident if self.confident else None
+
+    def __add__(self, other: "Calibration") -> "Calibration":
+        return Calibration(self.threshold, self.confident + other.confident,
+                           self.right + other.right, self.wrong_fields + other.wrong_fields)
+
+
+def _field_value(sop: Sop, path: str) -> tuple[bool, Any]:
+    """(found, value) of an evidence path ("identity.number", "steps[3].duration",
+    "legal_basis") in an SOP; steps are looked up by position."""
+    m = _EVIDENCE_PATH.match(path)
+    if not m:
+        return False, None
+    index, rest = m.groups()
+    obj: Any = sop
+    if index is not None:
+        if int(index) >= len(sop.steps):
+            return False, None
+        obj = sop.steps[int(index)]
+    for part in rest.split("."):
+        if not hasattr(obj, part):
+            return False, None
+        obj = getattr(obj, part)
+    return True, obj
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return _same_text(a, b)
+    if hasattr(a, "model_dump") and hasattr(b, "model_dump"):
+        return a.model_dump() == b.model_dump()
+    return a == b
+
+
+def calibration(pred: SopDocument, gold: SopDocument, threshold: float = 0.9) -> Calibration:
+    """Check every field the prediction carries evidence for, against golden.
+
+    The golden step is the one with the same `no` as the predicted step at
+    that position; a field whose golden SOP or step is missing counts as
+    wrong when it was confident.
+    """
+    result = Calibration(threshold)
+    pairs, _ = align_sops(pred.sops, gold.sops)
+    paired = {id(p): g for p, g in pairs if p is not None}
+    for p in pred.sops:
+        g = paired.get(id(p))
+        for path, ev in (p.evidence or {}).items():
+            if ev.confidence < threshold:
+                continue
+            result.confident += 1
+            found, value = _field_value(p, path)
+            ok = False
+            if g is not None and found:
+                gold_sop = g
+                m = _EVIDENCE_PATH.match(path)
+                if m and m.group(1) is not None:
+                    no = p.steps[int(m.group(1))].no
+                    gold_step = next((s for s in g.steps if s.no == no), None)
+                    ok = gold_step is not None and _same_value(
+                        value, _field_value(Sop(steps=[gold_step]), f"steps[0].{m.group(2)}")[1])
+                else:
+                    ok = _same_value(value, _field_value(gold_sop, path)[1])
+            if ok:
+                result.right += 1
+            else:
+                result.wrong_fields.append(path)
+    return result

@@ -79,3 +79,21 @@ def test_written_json_is_valid(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout
     for f in files:
         json.loads(f.read_text())
+
+
+def test_confidence_is_honest_on_the_text_layer(predictions: dict[str, SopDocument]) -> None:
+    """Every field read with confidence >= 0.9 is right (the text layer is
+    certain, so everything is), and a wrong field is caught by the measure."""
+    total = evaluate.Calibration(0.9)
+    for stem, pred in predictions.items():
+        gold = SopDocument.model_validate_json((GOLDEN / f"{stem}.json").read_text())
+        total = total + evaluate.calibration(pred, gold)
+    assert total.confident > 700 and total.precision == 1.0, total.wrong_fields[:10]
+
+    stem = "sekretariat-evaluasi-kinerja-internal"
+    pred = predictions[stem].model_copy(deep=True)
+    pred.sops[0].steps[2].activity += " x"
+    pred.sops[0].steps[5].duration = None
+    gold = SopDocument.model_validate_json((GOLDEN / f"{stem}.json").read_text())
+    cal = evaluate.calibration(pred, gold)
+    assert sorted(cal.wrong_fields) == ["steps[2].activity", "steps[5].duration"]
