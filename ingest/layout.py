@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from rapidfuzz import fuzz
+
 from .primitives import BBox, Cell, PageContent, Table, Word, group_lines
 
 # -- labels -----------------------------------------------------------------
@@ -132,13 +134,40 @@ def _words_field(words: Sequence[Word]) -> Field | None:
                  min(w.conf for w in words))
 
 
+# The printed forms labels are fuzzily compared with when the exact patterns
+# miss (OCR text: "reralatan/Perlengkapan", "Kualifikasi Pelaksana").
+LABEL_FORMS: dict[str, tuple[str, ...]] = {
+    "number": ("nomor sop",), "created": ("tanggal pembuatan", "tgl. pembuatan"),
+    "revised": ("tanggal revisi", "tgl. revisi"),
+    "effective": ("tanggal efektif", "tgl. efektif", "tanggal pengesahan"),
+    "approved_by": ("disahkan oleh", "ditetapkan oleh"), "title": ("nama sop", "judul sop"),
+    "legal_basis": ("dasar hukum",), "qualifications": ("kualifikasi pelaksana",),
+    "related_sops": ("keterkaitan",), "equipment": ("peralatan/perlengkapan", "peralatan"),
+    "warnings": ("peringatan",), "records": ("pencatatan dan pendataan",),
+}
+FUZZY_LABEL = 85.0  # rapidfuzz ratio; one or two misread letters in a label pass
+
+
 def _match(patterns: dict[str, re.Pattern[str]], text: str) -> tuple[str, int] | None:
-    """(key, length of the label in the lowered text) of the first matching label."""
+    """(key, length of the label in the lowered text) of the first matching label.
+
+    Exact patterns first; then a fuzzy comparison of the text's first words
+    with the label's printed forms, so one misread letter in an OCR'd label
+    does not lose a whole section. Only the words a label has are compared,
+    and only at the start, so ordinary sentences do not turn into labels.
+    """
     t = norm_label(text)
     for key, pat in patterns.items():
         m = pat.match(t)
         if m:
             return key, m.end()
+    words = t.split()
+    for key in patterns:
+        for form in LABEL_FORMS.get(key, ()):
+            n = len(form.split())
+            head = " ".join(words[:n]).rstrip(":").strip()
+            if len(head) >= 6 and fuzz.ratio(head, form) >= FUZZY_LABEL:
+                return key, len(" ".join(words[:n]))
     return None
 
 

@@ -527,11 +527,28 @@ def _clean_item(text: str) -> str | None:
     return blank_to_none(_TRAILING_JOINER_RE.sub("", text))
 
 
+# OCR misreads a lettered marker at the start of a line: "c." as "Cc." or
+# "C.", "a." as "a" (the dot lost). A line opening with one letter (or the
+# same letter twice), maybe a dot, then a capitalised word is an item marker.
+_OCR_MARKER_RE = re.compile(r"(?m)^([A-Za-z])(?:\1)?[.)]?[ \t]+(?=[A-Z(])", re.IGNORECASE)
+
+
+def fix_ocr_markers(text: str) -> str:
+    """Line-initial markers as OCR reads them -> "a. ", "c. " (lower case, dot)."""
+    return _OCR_MARKER_RE.sub(lambda m: m.group(1).lower() + ". ", text)
+
+
 def split_list(text: str | None) -> list[str]:
     """Split a section's content into items on its numbering ("1.", "a.",
     "1)", "a)"), on separate lines or run together. Markers count only when
     they form a sequence from 1 (or a), so "Nomor 23" or "No.73" never split.
     Unnumbered text is one item; blank or "-" gives []."""
+    if text:
+        fixed = fix_ocr_markers(text)
+        # Only when the repaired markers really number a list (two or more in
+        # sequence): "A Rahman ..." stays a sentence.
+        if fixed != text and len(_sequence_markers(clean_text(fixed) or "")) >= 2:
+            text = fixed
     cleaned = blank_to_none(text)
     if cleaned is None:
         return []

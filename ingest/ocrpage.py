@@ -56,8 +56,18 @@ def _pixels(box: BBox, shape: tuple[int, ...], inset: float = 0.0) -> tuple[int,
     return x0, y0, x1, y1
 
 
+def _flow_symbols(graph: FlowGraph) -> list[int]:
+    """Symbols that take part in the flowchart (an arrow or a join touches
+    them): a logo box beside the agency's name is drawn like a process box
+    but has no arrows, and its cell must still be read."""
+    linked = {a.source for a in graph.arrows} | {a.target for a in graph.arrows}
+    linked |= {i for pair in graph.joins for i in pair}
+    return sorted(linked)
+
+
 def _holds_symbol(box: BBox, graph: FlowGraph) -> bool:
-    return any(box.contains(s.box.cx, s.box.cy) for s in graph.symbols)
+    return any(box.contains(graph.symbols[i].box.cx, graph.symbols[i].box.cy)
+               for i in _flow_symbols(graph))
 
 
 def text_cells(tables: list[Table], graph: FlowGraph) -> list[tuple[Table, int]]:

@@ -755,3 +755,12 @@ def test_duration_ocr_digit_slips(raw: str, text: str, low: int, high: int, unit
 def test_duration_words_are_not_turned_into_digits(raw: str) -> None:
     d = parse_duration(raw)
     assert d is not None and d.text == raw
+
+
+def test_split_list_repairs_ocr_markers_only_in_a_real_list() -> None:
+    # seed-002-like OCR of a lettered list: "a" lost its dot, "c." read as "Cc."
+    ocr = "a Memahami peraturan\nb. Memahami sasaran\nCc. Mengetahui tugas\nd. Memahami RPJM"
+    assert split_list(ocr) == ["Memahami peraturan", "Memahami sasaran", "Mengetahui tugas",
+                               "Memahami RPJM"]
+    assert split_list("A Rahman dan kawan menyusun laporan") == [
+        "A Rahman dan kawan menyusun laporan"]

@@ -1,0 +1,78 @@
+"""Document-level rules of the pipeline on real pages: repeated pages, the
+scale of a photographed page, scanner footers."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pdfplumber
+import pytest
+
+from ingest.ocrpage import drop_scanner_marks
+from ingest.pipeline import Settings, fingerprint, page_scale, repeats
+from ingest.primitives import BBox, PageContent, Word
+from ingest.textlayer import read_page
+
+from .conftest import SAMPLES
+
+DECREE = SAMPLES / "born-digital" / "bkpsdm-paser-keputusan-sop-perencanaan.pdf"
+
+
+def _pages() -> list[PageContent]:
+    with pdfplumber.open(DECREE) as pdf:
+        return [read_page(p, i) for i, p in enumerate(pdf.pages, start=1)]
+
+
+def _noisy(page: PageContent, rate: float, seed: int) -> PageContent:
+    """The same page read again by OCR: some words misread, some lost."""
+    rnd = random.Random(seed)
+    words = []
+    for w in page.words:
+        r = rnd.random()
+        if r < rate / 2:
+            continue
+        if r < rate:
+            w = Word(w.text[:-1] + "l" if len(w.text) > 3 else w.text, w.box, 0.6)
+        words.append(w)
+    return PageContent(page.number + 100, page.width, page.height, words)
+
+
+def test_template_pages_are_not_repeats() -> None:
+    pages = [p for p in _pages() if len(p.words) > 30]
+    seen = []
+    for p in pages:
+        assert repeats(fingerprint(p), seen, Settings()) is None, p.number
+        seen.append((p.number, fingerprint(p)))
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.03, 0.06])
+def test_a_page_scanned_twice_is_a_repeat(rate: float) -> None:
+    pages = [p for p in _pages() if len(p.words) > 30]
+    seen = [(p.number, fingerprint(p)) for p in pages]
+    for p in pages[:6]:
+        again = _noisy(p, rate, seed=p.number)
+        assert repeats(fingerprint(again), seen, Settings()) == p.number
+
+
+def test_page_scale_from_paper_or_dpi() -> None:
+    a4_300 = np.zeros((3508, 2480), np.uint8)
+    assert page_scale(a4_300, 300, found_paper=False) == pytest.approx(300 / 72)
+    # a photo claims 72 dpi; the paper it shows says otherwise
+    assert page_scale(a4_300, 72, found_paper=True) == pytest.approx(3508 / 842)
+    f4 = np.zeros((1300, 2000), np.uint8)  # landscape F4 (330 x 215 mm)
+    assert page_scale(f4, None, found_paper=True) == pytest.approx(2000 / 935.4)
+
+
+def test_scanner_footer_lines_are_dropped() -> None:
+    def line(y: float, *texts: str) -> list[Word]:
+        return [Word(t, BBox(50 + 60 * i, y, 100 + 60 * i, y + 10)) for i, t in enumerate(texts)]
+
+    words = (line(100, "Peringatan") + line(120, "Jika", "SOP", "tidak", "dilaksanakan")
+             + line(800, "Dipindai", "dengan", "CamScanner")
+             + line(815, "https://v3.camscanner.com/user/download"))
+    kept, dropped = drop_scanner_marks(words)
+    assert dropped
+    assert [w.text for w in kept] == ["Peringatan", "Jika", "SOP", "tidak", "dilaksanakan"]
+    kept, dropped = drop_scanner_marks(line(100, "Disimpan", "dalam", "bentuk", "soft", "copy"))
+    assert not dropped and len(kept) == 5
