@@ -36,9 +36,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# Regenerate the born-digital samples and their golden JSON from samples/sopdata.
+# Regenerate the born-digital samples and their golden JSON from samples/sopdata,
+# then their scanned variants.
 samples: setup
 	$(BIN)/python samples/generate.py
+	$(BIN)/python samples/generate.py --scans
 
 # Regenerate the shipped JSON Schema from ingest/model.py.
 schema: setup
