@@ -150,15 +150,32 @@ def _check_pixels(width: int, height: int, path: Path, what: str) -> None:
                        "resolution", path)
 
 
+def image_page_count(path: Path) -> int:
+    """Pages in an image file (frames of a TIFF), from its header only."""
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        with Image.open(path) as img:
+            return getattr(img, "n_frames", 1)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnreadableFile(f"the image cannot be read ({exc})", path) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
 def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
     """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first."""
-    # Our own guard runs before decoding; Pillow's bomb check stays as a backstop.
+    # Image.open reads only the header; our own guard then refuses a bomb by
+    # its size before any pixel is decoded. Pillow's check would fire inside
+    # open() with no size in its message, so it is lifted for this call.
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         img = Image.open(path)
     except Image.DecompressionBombError:
         raise TooLarge("the image is too large to read safely", path) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnreadableFile(f"the image cannot be read ({exc})", path) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
     with img:
         n = getattr(img, "n_frames", 1)
         if n < 1:
@@ -175,8 +192,6 @@ def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
                                      f"incomplete ({exc})", path) from None
             dpi = frame.info.get("dpi")
             yield RasterPage(number, gray, float(dpi[0]) if dpi and dpi[0] > 1 else None)
-        if n == 0:
-            raise UnreadableFile("the TIFF file has no pages", path)
 
 
 def embedded_dpi(page: pdfplumber.page.Page) -> float | None:

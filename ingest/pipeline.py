@@ -87,8 +87,9 @@ def _pages(path: Path, src: load.SourceFile, settings: Settings,
     if src.media_type == "application/pdf":
         pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
         return len(pdf.pages), _pdf_pages(path, pdf)
-    frames = list(load.image_pages(path, settings.max_pages))
-    return len(frames), (scan_page(f) for f in frames)
+    # Frames are decoded one at a time as the pages are read.
+    return (load.image_page_count(path),
+            (scan_page(f) for f in load.image_pages(path, settings.max_pages)))
 
 
 def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
