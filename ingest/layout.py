@@ -127,10 +127,7 @@ def _words_field(words: Sequence[Word]) -> Field | None:
     if not words:
         return None
     lines = group_lines(words)
-    box = words[0].box
-    for w in words[1:]:
-        box = box.union(w.box)
-    return Field("\n".join(" ".join(w.text for w in ln) for ln in lines), box,
+    return Field("\n".join(" ".join(w.text for w in ln) for ln in lines), _union(words),
                  min(w.conf for w in words))
 
 

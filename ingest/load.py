@@ -13,7 +13,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pdfplumber
@@ -217,8 +217,10 @@ def raster_dpi(embedded: float | None) -> float:
     return max(150.0, min(RASTER_DPI, embedded or RASTER_DPI))
 
 
-def rasterize_pdf_page(path: Path, number: int, dpi: float = RASTER_DPI) -> RasterPage:
-    """Render one PDF page (1-based) to grayscale for OCR, size checked first."""
+@contextmanager
+def open_for_rendering(path: Path) -> Iterator[Any]:
+    """The PDF opened once with pdfium, for rendering its scanned pages
+    (opening it per page would parse the whole file again for each)."""
     import pypdfium2 as pdfium
 
     try:
@@ -226,7 +228,16 @@ def rasterize_pdf_page(path: Path, number: int, dpi: float = RASTER_DPI) -> Rast
     except pdfium.PdfiumError as exc:
         raise UnreadableFile(f"the PDF cannot be rendered ({exc})", path) from None
     try:
-        page = pdf[number - 1]
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def rasterize_pdf_page(pdf: Any, path: Path, number: int, dpi: float = RASTER_DPI) -> RasterPage:
+    """Render one page (1-based) of a PDF opened with `open_for_rendering`
+    to grayscale for OCR, its size checked first."""
+    page = pdf[number - 1]
+    try:
         w_pt, h_pt = page.get_size()
         _check_pixels(int(w_pt * dpi / 72), int(h_pt * dpi / 72), path, f"page {number}")
         bitmap = page.render(scale=dpi / 72, grayscale=True)
@@ -235,4 +246,4 @@ def rasterize_pdf_page(path: Path, number: int, dpi: float = RASTER_DPI) -> Rast
             gray = gray[..., 0]
         return RasterPage(number, gray, dpi)
     finally:
-        pdf.close()
+        page.close()

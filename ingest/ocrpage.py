@@ -187,10 +187,11 @@ def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: F
         warnings.append(f"page {page.number}: a scanner app's footer was removed from the text")
     labels = read_labels(img, page, graph, engine, settings)
     page.words = cell_words + free + labels
-    # Words in table cells came in per cell; the free words and labels that
-    # fall inside a table (labels sit in role cells) are placed now.
+    # Words in table cells came in per cell; labels (they sit in role cells)
+    # are placed now, each table taking what the previous ones left.
+    rest = labels
     for t in tables:
-        grid.assign_words(t, [w for w in labels])
+        rest = grid.assign_words(t, rest)
     graph.arrows, graph.label_words = flowchart.label_exits(graph.arrows, graph.symbols,
                                                             page.words, k)
     return warnings

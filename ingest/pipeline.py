@@ -86,13 +86,14 @@ def _pages(path: Path, src: load.SourceFile, settings: Settings,
     never all in memory); files stay open on `stack` until the caller is done."""
     if src.media_type == "application/pdf":
         pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
-        return len(pdf.pages), _pdf_pages(path, pdf)
+        return len(pdf.pages), _pdf_pages(path, pdf, stack)
     # Frames are decoded one at a time as the pages are read.
     return (load.image_page_count(path),
             (scan_page(f) for f in load.image_pages(path, settings.max_pages)))
 
 
-def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
+def _pdf_pages(path: Path, pdf, stack: ExitStack) -> Iterator[Page]:  # pdf: pdfplumber.PDF
+    renderer = None  # opened at the first scanned page, once for the file
     for i, page in enumerate(pdf.pages, start=1):
         try:
             text = load.has_text_layer(page)
@@ -108,7 +109,8 @@ def _pdf_pages(path: Path, pdf) -> Iterator[Page]:  # pdf: pdfplumber.PDF
         if content is not None:
             yield Page(content)
         elif dpi is not None:
-            yield scan_page(load.rasterize_pdf_page(path, i, dpi))
+            renderer = renderer or stack.enter_context(load.open_for_rendering(path))
+            yield scan_page(load.rasterize_pdf_page(renderer, path, i, dpi))
         # else: a blank page, nothing to read
 
 
