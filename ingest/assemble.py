@@ -31,12 +31,14 @@ STEP_TEXTS = ("activity", "requirements", "duration", "output", "note")
 CONF_NO_SYMBOL = 0.5  # no symbol in any role column: actors unknown
 CONF_GUESSED_NEXT = 0.6  # no arrow leaves the step: next assumed to be the following step
 CONF_UNLABELLED_EXIT = 0.7  # a decision exit without a Ya/Tidak label
+CONF_GUESSED_NO = 0.6  # the step's number was unreadable: taken as the one after the last
 
 
 @dataclass
 class StepDraft:
     no: int
     texts: dict[str, list[tuple[int, Field]]] = field(default_factory=dict)  # (page, field)
+    guessed_no: bool = False
     bands: list[tuple[int, BBox, Procedure]] = field(default_factory=list)  # page, row band, table
 
     def add(self, row: Row, proc: Procedure) -> None:
@@ -95,7 +97,13 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
             if proc.roles and not cur.roles:
                 cur.roles = [nz.clean_role(r) for r in proc.roles]
             for row in proc.rows:
-                if row.no is None and cur.steps:
+                if row.no is None and row.unread_no and cur.steps:
+                    # Its own row with something printed as its number: the
+                    # next step, not a continuation (those leave No blank).
+                    step = StepDraft(no=cur.steps[-1].no + 1, guessed_no=True)
+                    step.add(row, proc)
+                    cur.steps.append(step)
+                elif row.no is None and cur.steps:
                     cur.steps[-1].add(row, proc)
                 elif row.no is not None:
                     step = StepDraft(no=row.no)
@@ -317,6 +325,8 @@ def build_steps(d: SopDraft, flows: dict[int, FlowGraph], sop: Sop, ev: dict[str
         symbol = _main_symbol([s for _, s in main])
         if not main:
             conf = min(conf, CONF_NO_SYMBOL)
+        if st.guessed_no:
+            conf = min(conf, CONF_GUESSED_NO)
         nxt = sorted(numbers[t] for t in nexts.get(si, set()))
         if not nxt and si + 1 < len(d.steps) and (not any_arrows or symbol != "terminator"):
             nxt = [numbers[si + 1]]

@@ -26,7 +26,8 @@ from .primitives import BBox, PageContent, Point, Segment, Shape, Word
 class FlowSettings:
     """Tolerances in PDF points; multiplied by the page's scale."""
 
-    join: float = 2.0  # stroke ends this close are joined (a bend, a T)
+    join: float = 3.0  # stroke ends this close are joined (a bend, a T; a blurred
+    # bend in a photo leaves both strokes running ~2.5 pt past the corner)
     touch: float = 3.5  # a stroke end this close to a symbol outline touches it
     min_symbol: float = 6.0  # smaller closed shapes are not symbols
     max_symbol_fraction: float = 0.3  # of the page width: bigger is a frame
@@ -289,9 +290,18 @@ def trace_arrows(strokes: Sequence[Segment], symbols: Sequence[Symbol], heads: S
     for comp in _components(strokes, join):
         sources: list[tuple[int, Point]] = []
         targets: list[int] = []
-        for p, _ in _free_ends(strokes, comp, join):
-            h = next((k for k, hd in enumerate(heads)
-                      if k not in used_heads and hd.box.distance_to(*p) <= join * 1.5), None)
+        ends = [p for p, _ in _free_ends(strokes, comp, join)]
+        # Each head goes to the free end nearest to it: a stub shorter than
+        # the reach has both its ends near the head, and only one is its shaft.
+        pairs = sorted((hd.box.distance_to(*p), e, k) for e, p in enumerate(ends)
+                       for k, hd in enumerate(heads)
+                       if k not in used_heads and hd.box.distance_to(*p) <= join * 1.5)
+        headed: dict[int, int] = {}
+        for _, e, k in pairs:
+            if e not in headed and k not in headed.values():
+                headed[e] = k
+        for e, p in enumerate(ends):
+            h = headed.get(e)
             if h is not None:
                 used_heads.add(h)
                 t = _nearest_symbol(_head_tip(heads[h], p), symbols, touch * 1.5)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .primitives import BBox, Cell, PageContent, Table, Word, group_lines
@@ -92,6 +93,7 @@ class Row:
     texts: dict[str, Field]  # activity, requirements, duration, output, note
     box: BBox  # the row's band over the whole table
     page: int
+    unread_no: bool = False  # the No cell holds something, but not a number (OCR: "§" for 6)
 
 
 @dataclass
@@ -123,12 +125,56 @@ def _cell_field(cell: Cell) -> Field:
     return Field("\n".join(cell.lines), cell.box, cell.conf)
 
 
-def _words_field(words: Sequence[Word]) -> Field | None:
+def _words_field(words: Sequence[Word], renumber: bool = False) -> Field | None:
     if not words:
         return None
     lines = group_lines(words)
-    return Field("\n".join(" ".join(w.text for w in ln) for ln in lines), _union(words),
+    texts = hanging_markers(lines) if renumber else [[w.text for w in ln] for ln in lines]
+    return Field("\n".join(" ".join(t) for t in texts), _union(words),
                  min(w.conf for w in words))
+
+
+def hanging_markers(lines: Sequence[Sequence[Word]]) -> list[list[str]]:
+    """The lines' words, with a list's markers rewritten in sequence.
+
+    A numbered list is printed with hanging indents: each item's marker
+    stands apart, left of the column where its text and its wrapped lines
+    start. OCR reads those small marks badly ("3" for "a.", "Cc." for "c.",
+    "a a"), but where they stand says what they are. When lines start with
+    a short mark left of the column where another line starts
+    (a second item, or the item's wrapped line), the marks are replaced by
+    "a.", "b." … (or "1.", "2." … when most of them hold a digit).
+    """
+    texts = [[w.text for w in ln] for ln in lines]
+    if len(lines) < 2:
+        return texts
+    height = float(np.median([w.box.height for ln in lines for w in ln]))
+
+    def text_start(ln: Sequence[Word]) -> int:
+        """Index of the first word after a short mark standing apart, or 0."""
+        for k in range(1, min(3, len(ln) - 1) + 1):
+            mark = "".join(w.text for w in ln[:k])
+            if len(mark) > 4:
+                break
+            if ln[k].box.x0 - ln[k - 1].box.x1 >= 0.3 * height:
+                return k
+        return 0
+
+    starts = [text_start(ln) for ln in lines]
+    # where each line's text starts: after its mark, or at its first word
+    # (an item's wrapped line) - a mark is one when another line shares
+    # the column its text starts in
+    lefts = [ln[k].box.x0 for ln, k in zip(lines, starts)]
+    marked = [i for i, k in enumerate(starts)
+              if k and sum(abs(x - lefts[i]) <= 0.6 * height for x in lefts) >= 2]
+    if not marked:
+        return texts
+    digits = sum(any(ch.isdigit() for w in lines[i][:starts[i]] for ch in w.text) for i in marked)
+    numeric = digits * 2 > len(marked)
+    for n, i in enumerate(marked):
+        label = f"{n + 1}." if numeric else f"{chr(ord('a') + n % 26)}."
+        texts[i] = [label] + texts[i][starts[i]:]
+    return texts
 
 
 # The printed forms labels are fuzzily compared with when the exact patterns
@@ -425,12 +471,56 @@ def sections_in_text(words: Sequence[Word], page: PageContent, limit_bottom: flo
         x0 = box.x0 - 2 * box.height
         content = [w for w in words if id(w) not in label_words
                    and x0 <= w.box.cx < right - 1 and box.bottom - 1 <= w.box.cy < bottom]
-        f = _words_field(content)
+        f = _words_field(content, renumber=page.route == "ocr")
         out[key] = f if f else Field("", box, 1.0)
     return out
 
 
 # -- procedure table --------------------------------------------------------
+
+HEADER_PATTERNS: dict[str, re.Pattern[str]] = {
+    "no": HEADER_NO, "activity": HEADER_ACTIVITY, "performers": HEADER_PERFORMERS,
+    "quality": HEADER_QUALITY, "note": HEADER_NOTE,
+}
+# What the header labels are fuzzily compared with when the patterns miss
+# (OCR of a shaded header cell: "Keglatan", "Pelaksana. ho", "Mutu Baku 3s").
+HEADER_FORMS: dict[str, tuple[str, ...]] = {
+    "activity": ("kegiatan", "aktivitas", "uraian prosedur", "uraian kegiatan"),
+    "performers": ("pelaksana",), "quality": ("mutu baku",), "note": ("keterangan",),
+}
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def header_kind(text: str) -> str | None:
+    """Which procedure header label a cell's text is, if any."""
+    t = norm_label(text)
+    for key, pattern in HEADER_PATTERNS.items():
+        if pattern.match(t):
+            return key
+    # Stray marks around the label, and a letter or two misread: the
+    # label's words somewhere in the cell, each nearly right.
+    tokens = _LETTERS.findall(t)
+    if tokens == ["no"]:
+        return "no"
+    return _fuzzy_words(tokens, HEADER_FORMS)
+
+
+def _fuzzy_words(tokens: list[str], forms: dict[str, tuple[str, ...]]) -> str | None:
+    """The key of the first form whose words appear in `tokens`, nearly right."""
+    for key, options in forms.items():
+        for form in options:
+            n = form.count(" ") + 1
+            if any(fuzz.ratio(" ".join(tokens[i:i + n]), form) >= FUZZY_LABEL
+                   for i in range(len(tokens) - n + 1)):
+                return key
+    return None
+
+
+QUALITY_FORMS: dict[str, tuple[str, ...]] = {
+    "requirements": ("kelengkapan", "persyaratan", "perlengkapan", "peralatan"),
+    "duration": ("waktu", "durasi"), "output": ("output", "keluaran", "hasil"),
+}
+
 
 def _header(table: Table) -> tuple[int, dict[str, Cell]] | None:
     """(header row, label cells) when the table's header row is present."""
@@ -438,17 +528,9 @@ def _header(table: Table) -> tuple[int, dict[str, Cell]] | None:
         cells = table.row_cells(r)
         found: dict[str, Cell] = {}
         for c in cells:
-            t = norm_label(c.text)
-            if HEADER_NO.match(t):
-                found.setdefault("no", c)
-            elif HEADER_ACTIVITY.match(t):
-                found.setdefault("activity", c)
-            elif HEADER_PERFORMERS.match(t):
-                found.setdefault("performers", c)
-            elif HEADER_QUALITY.match(t):
-                found.setdefault("quality", c)
-            elif HEADER_NOTE.match(t):
-                found.setdefault("note", c)
+            key = header_kind(c.text)
+            if key is not None:
+                found.setdefault(key, c)
         if {"no", "activity", "performers"} <= found.keys():
             return r, found
     return None
@@ -482,7 +564,10 @@ def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list
                 columns[key] = col
                 break
         else:
-            if HEADER_NOTE.match(t) and "note" not in columns:
+            key = _fuzzy_words(_LETTERS.findall(t), QUALITY_FORMS)
+            if key is not None and key not in columns:
+                columns[key] = col
+            elif header_kind(cell.text) == "note" and "note" not in columns:
                 columns["note"] = col
     if "note" not in columns:
         # An unlabeled last column after Mutu Baku is the Keterangan column
@@ -496,9 +581,8 @@ def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list
 
 
 def _is_repeated_header(table: Table, row: int) -> bool:
-    texts = [norm_label(c.text) for c in table.row_cells(row)]
-    return any(HEADER_ACTIVITY.match(t) for t in texts) and any(
-        HEADER_PERFORMERS.match(t) or HEADER_QUALITY.match(t) for t in texts)
+    kinds = {header_kind(c.text) for c in table.row_cells(row)}
+    return "activity" in kinds and bool(kinds & {"performers", "quality"})
 
 
 def read_rows(table: Table, columns: dict[str, int], first: int, page: int) -> list[Row]:
@@ -522,7 +606,8 @@ def read_rows(table: Table, columns: dict[str, int], first: int, page: int) -> l
         if not m and not any(f.text.strip() for f in texts.values()):
             continue
         box = BBox(table.box.x0, table.row_edges[r], table.box.x1, table.row_edges[r + 1])
-        rows.append(Row(no=int(m.group(1)) if m else None, texts=texts, box=box, page=page))
+        rows.append(Row(no=int(m.group(1)) if m else None, texts=texts, box=box, page=page,
+                        unread_no=not m and any(ch.isalnum() or not ch.isspace() for ch in no_text)))
     return rows
 
 

@@ -68,9 +68,12 @@ def clean_text(text: str | None) -> str | None:
 
 def blank_to_none(text: str | None) -> str | None:
     """The cleaned text, or None when it is blank or only a dash placeholder
-    ("-", "–", "—", "--"), which forms write for "not applicable"."""
+    ("-", "–", "—", "--"), which forms write for "not applicable", or holds
+    no letter or digit at all (a dash in a fax read with its specks: "- . °")."""
     cleaned = clean_text(text)
     if cleaned is None or _DASH_ONLY_RE.fullmatch(cleaned):
+        return None
+    if not any(ch.isalnum() for ch in cleaned):
         return None
     return cleaned
 

@@ -49,7 +49,7 @@ import glob
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import cv2
@@ -124,6 +124,8 @@ class OcrSettings:
     ink_level: int = 160  # ink is darker than this (and than Otsu's level), for the checks
     speck: float = 0.1  # blobs under (speck x cap)^2 px do not count as text
     bold_stroke: float = 0.15  # stroke width / cap height above this: bold, when judged alone
+    heavy_stroke: float = 0.2  # ... above this: blurred heavy, read again a pixel thinner
+    retry_conf: float = 0.8  # ... when a word was read with less confidence than this
     do_invert: bool = False  # Tesseract's retry of each line inverted: slower, not needed on scans
     dpi: int = 300  # resolution told to Tesseract (it only sizes noise filters)
     max_islands: int = 12  # "sparse" regions with more separate words: one psm 11 call
@@ -174,11 +176,32 @@ def ink_mask(gray: np.ndarray, level: int = 160) -> np.ndarray:
     return (gray <= min(t, level)).astype(np.uint8)
 
 
-def _line_mask(ink: np.ndarray, length: int) -> np.ndarray:
-    """Pixels on horizontal or vertical strokes at least `length` px long."""
-    h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-    return h | v
+def _line_mask(ink: np.ndarray, length: int, side: int = 0) -> np.ndarray:
+    """Pixels on horizontal or vertical strokes at least `length` px long.
+
+    With `side`, a run whose band of that depth on either side is over 30%
+    ink is no stroke but a row of letters blurred together (a phone photo
+    of small text): the x-height of "Disposisi" runs as long as a rule,
+    and a stroke has paper both sides but where a letter touches it.
+    """
+    out = np.zeros_like(ink)
+    for kernel, horizontal in (((length, 1), True), ((1, length), False)):
+        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        if not side or not runs.any():
+            out |= runs
+            continue
+        n, labels, st, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        keep = np.zeros(n, bool)
+        H, W = ink.shape
+        for i in range(1, n):
+            x, y, w, h = st[i, :4]
+            if horizontal:
+                bands = (ink[max(0, y - side):y, x:x + w], ink[y + h:min(H, y + h + side), x:x + w])
+            else:
+                bands = (ink[y:y + h, max(0, x - side):x], ink[y:y + h, x + w:min(W, x + w + side)])
+            keep[i] = all(b.size == 0 or b.mean() < 0.3 for b in bands)
+        out |= (keep[labels] & (runs > 0)).astype(np.uint8)
+    return out
 
 
 def stroke(gray: np.ndarray, cap: float | None = None) -> float:
@@ -320,7 +343,7 @@ def clean(gray: np.ndarray, settings: OcrSettings = DEFAULT_SETTINGS,
     b0 = find_blobs(ink, text_px)
     cap = b0.cap
     L = int(max(12, 2.5 * cap)) if cap else int(max(12, 0.3 * max(ink.shape)))
-    lines = _line_mask(ink, L)
+    lines = _line_mask(ink, L, int(round(0.25 * cap)) if cap else 0)
     if lines.any():
         lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
         ink = ink & (1 - lines)
@@ -493,7 +516,42 @@ class TesseractEngine:
                 # alone were read); each island read as a line: 102 of 108.
                 return [w for r in parts
                         for w in self._recognise(crop_for_tesseract(c, r, self.settings), MODES["line"])]
-        return self._recognise(crop_for_tesseract(c, None, self.settings), MODES[mode])
+        prep = crop_for_tesseract(c, None, self.settings)
+        words = self._recognise(prep, MODES[mode])
+        if words:
+            return self._heavy_retry(c, prep, MODES[mode], words)
+        # The crop holds text (`clean` found letter-sized blobs) but nothing
+        # was read. Tesseract's block layout drops a lone character (a "8"
+        # in the No column), and its blob filter drops strokes too heavy for
+        # their size (a blurred bold "No." in a photo): retry as one line,
+        # then as one line with the strokes a pixel thinner.
+        thin = replace(prep, img=cv2.dilate(prep.img, np.ones((3, 3), np.uint8)))
+        for again, psm in ((prep, MODES["line"]), (thin, MODES["line"])):
+            if again is prep and psm == MODES[mode]:
+                continue
+            words = self._recognise(again, psm)
+            if words:
+                break
+        return words
+
+    def _heavy_retry(self, c: Cleaned, prep: Prepared, psm: int, words: list[Word]) -> list[Word]:
+        """Letters blurred into heavy strokes (a phone photo) are often
+        misread ("dari masing-masing" -> "aman nang") and read right once
+        they lose a pixel all round; bold print reads better as it is. So a
+        heavy crop read with doubt is read again thinner, and the reading
+        the engine is surer of is kept."""
+        s = self.settings
+        if min(w.conf for w in words) >= s.retry_conf or not c.cap:
+            return words
+        if stroke(prep.img, c.cap * prep.scale) <= s.heavy_stroke:
+            return words
+        thin = replace(prep, img=cv2.dilate(prep.img, np.ones((2, 2), np.uint8)))
+        again = self._recognise(thin, psm)
+
+        def sureness(ws: list[Word]) -> float:  # mean confidence per character
+            n = sum(len(w.text) for w in ws)
+            return sum(w.conf * len(w.text) for w in ws) / n if n else 0.0
+        return again if sureness(again) > sureness(words) else words
 
     def _recognise(self, prep: Prepared, psm: int) -> list[Word]:
         ts = self._tesserocr

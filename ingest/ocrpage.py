@@ -42,6 +42,15 @@ class OcrPageSettings:
     # 6/7 at 0.75 pt, measured on the samples).
     stroke_mask: float = 0.75
     label_reach: float = 26.0  # how far around a decision labels are looked for
+    # Unsharp mask for a soft page (a low-resolution photo or fax brought up
+    # to OCR resolution): blur radius in points and strength. 0.7 pt at 300
+    # dpi is ~3 px, the blur such pages show there.
+    sharpen_radius: float = 0.7
+    sharpen_amount: float = 1.5
+    # Specks on a fax: dots no bigger than `speck` with no letter-sized ink
+    # within `speck_reach` (a full stop or an i's dot sits by its letters).
+    speck: float = 1.2
+    speck_reach: float = 1.5
     min_free_ink: float = 0.002  # ink share below which the free page is blank
 
 
@@ -127,7 +136,37 @@ def read_free_text(img: np.ndarray, tables: list[Table], graph: FlowGraph, engin
         return []
     ys, xs = np.nonzero(ink)
     box = BBox(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
-    return ocr_boxes(engine, masked, [box], "page")[0]
+    words = ocr_boxes(engine, masked, [box], "page")[0]
+    if words:
+        # A "word" taller than two lines is layout noise: list markers of
+        # several lines read as one blob ("ange"), a stamp, a scribble.
+        line_h = float(np.median([w.box.height for w in words]))
+        words = [w for w in words if w.box.height <= 2.2 * line_h]
+    return words + line_starts(masked, words, engine)
+
+
+def line_starts(img: np.ndarray, words: list[Word], engine: OcrEngine,
+                reach: float = 4.0, gap: float = 0.3) -> list[Word]:
+    """Words left unread at the start of text lines. Tesseract's page
+    layout drops a list's markers ("a.", "2)", "-") standing apart to the
+    left of their item, most of all when blurred; without them a list's
+    items run together. The strip left of each line's first word (up to
+    `reach` line heights, ending `gap` before it) is read as a line of its
+    own when it holds ink."""
+    boxes = []
+    for line in group_lines(words):
+        first = min(line, key=lambda w: w.box.x0)
+        h = max(w.box.height for w in line)
+        x0 = max(0.0, first.box.x0 - reach * h)
+        x1 = first.box.x0 - gap * h
+        if x1 - x0 < 0.5 * h:
+            continue
+        strip = BBox(x0, min(w.box.top for w in line), x1, max(w.box.bottom for w in line))
+        taken = any(w.box.x1 > strip.x0 and w.box.x0 < strip.x1 and
+                    w.box.bottom > strip.top and w.box.top < strip.bottom for w in words)
+        if not taken:
+            boxes.append(strip)
+    return [w for found in ocr_boxes(engine, img, boxes, "line") for w in found]
 
 
 def read_labels(img: np.ndarray, page: PageContent, graph: FlowGraph, engine: OcrEngine,
@@ -170,6 +209,47 @@ def drop_scanner_marks(words: list[Word]) -> tuple[list[Word], bool]:
             continue
         keep.extend(line)
     return keep, dropped
+
+
+def sharpen(img: np.ndarray, scale: float, settings: OcrPageSettings = OcrPageSettings()) -> np.ndarray:
+    """Unsharp mask: the image plus `sharpen_amount` times its difference
+    from a blurred copy. Tesseract reads soft, upsampled letters far better
+    once their edges are steep again."""
+    f = img.astype(np.float32)
+    blurred = cv2.GaussianBlur(f, (0, 0), settings.sharpen_radius * scale)
+    return np.clip(f + settings.sharpen_amount * (f - blurred), 0, 255).astype(np.uint8)
+
+
+def despeckle(img: np.ndarray, scale: float, settings: OcrPageSettings = OcrPageSettings()) -> np.ndarray:
+    """The page with a fax's specks painted white: small dots far from any
+    bigger ink. Tesseract reads speckled paper as "a a aa pe" and ". wR"."""
+    ink = (img < 128).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return img
+    small = np.zeros(n, bool)
+    small[1:] = np.maximum(stats[1:, 2], stats[1:, 3]) <= settings.speck * scale
+    big = (~small[labels] & (labels > 0)).astype(np.uint8)
+    k = 2 * int(round(settings.speck_reach * scale)) + 1
+    near = cv2.dilate(big, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    kept = np.zeros(n, bool)
+    kept[np.unique(labels[(near > 0) & (labels > 0)])] = True
+    specks = small & ~kept
+    if not specks.any():
+        return img
+    out = img.copy()
+    out[specks[labels]] = 255
+    return out
+
+
+def for_ocr(img: np.ndarray, scale: float, soft: bool, bilevel: bool,
+            settings: OcrPageSettings = OcrPageSettings()) -> np.ndarray:
+    """The page as OCR should see it: a fax despeckled, a soft photo sharpened."""
+    if bilevel:
+        return despeckle(img, scale, settings)
+    if soft:
+        return sharpen(img, scale, settings)
+    return img
 
 
 def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: FlowGraph,

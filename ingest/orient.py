@@ -62,7 +62,9 @@ class OrientSettings:
     max_blob_frac: float = 0.05  # larger blobs (of the long side): rules, frames, pictures
     min_pairs: int = 12  # fewer neighbour pairs: not enough text to tell
     direction_margin: float = 0.15  # |share of horizontal pairs - 0.5| below this: undecided
-    min_score: float = 0.04  # |bottom-aligned - top-aligned| share below this: undecided
+    min_score: float = 0.08  # |bottom-aligned - top-aligned| share below this: undecided
+    # (blurred phone photos of upright pages, letters merged into words, were
+    # seen at -0.05; pages really turned score 0.13-0.30)
     align_tol: float = 0.08  # edges "aligned" within this share of the letter height
     max_queries: int = 2000  # neighbour searches on a dense page: a sample is plenty
     max_blobs: int = 20000  # a dense A4 page has ~5000 letters; far more is texture or noise

@@ -36,6 +36,16 @@ PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
 # Don't process photos at more than this many pixels per point (~400 dpi):
 # more pixels only cost time.
 MAX_SCALE = 400 / 72
+# ... and at no fewer than this (~300 dpi): a phone photo of a landscape page
+# or a 150-dpi fax draws an arrowhead in a few pixels and a letter's x-height
+# in fewer than Tesseract reads well. Upsampling adds no detail but gives the
+# shape tests and the OCR the pixel sizes they are made for.
+MIN_SCALE = 300 / 72
+# A page whose source had fewer pixels than this per point is soft once
+# brought up to MIN_SCALE (upsampling blurs, and so did the camera): its
+# text is sharpened before OCR. Measured on the camscanner samples (about
+# 130-170 dpi): "Owahi an oleh" -> "Disahkan oleh", "Nomer" -> "Nomor".
+SOFT_BELOW = 270 / 72
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ class Page:
     content: PageContent
     image: np.ndarray | None = None  # the upright, flat page for the OCR route
     notes: list[str] = field(default_factory=list)
+    soft: bool = False  # upsampled from a low-resolution source: sharpen for OCR
+    bilevel: bool = False  # black and white only (a fax): despeckle for OCR, never sharpen
 
 
 def source_path(path: Path, root: Path | None) -> str:
@@ -134,20 +146,28 @@ def scan_page(raster: load.RasterPage) -> Page:
     """Pixels -> the page model: flatten, then rules and shapes (words come later)."""
     from . import raster as raster_stage
 
+    bilevel = raster_stage.is_bilevel(raster_stage.to_gray(raster.image), raster_stage.RasterSettings())
     flat = flatten.flatten(raster.image)
     image = flat.image
     scale = page_scale(image, raster.dpi, flat.quad is not None)
-    if scale > MAX_SCALE:
-        f = MAX_SCALE / scale
+    source_scale = scale
+    if flat.quad is not None:  # the photo's own pixels on the paper, before unwarp grew them
+        q = np.asarray(flat.quad, dtype=float)
+        sides = [float(np.hypot(*(q[(i + 1) % 4] - q[i]))) for i in range(4)]
+        source_scale = scale * max(sides) / max(image.shape[:2])
+    if not MIN_SCALE <= scale <= MAX_SCALE:
         import cv2
 
-        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-        scale = MAX_SCALE
+        target = min(max(scale, MIN_SCALE), MAX_SCALE)
+        f = target / scale
+        image = cv2.resize(image, None, fx=f, fy=f,
+                           interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+        scale = target
     content = raster_stage.read_pixels(image, raster.number, scale)
     notes = []
     if flat.rotation:
         notes.append(f"page {raster.number} was turned {flat.rotation} degrees to stand upright")
-    return Page(content, image, notes)
+    return Page(content, image, notes, soft=source_scale < SOFT_BELOW, bilevel=bilevel)
 
 
 # -- the document -------------------------------------------------------------
@@ -202,7 +222,8 @@ def _read_pages(pages: Iterator[Page], settings: Settings, warnings: list[str],
             from . import ocr, ocrpage
 
             engine = engine or ocr.engine()
-            warnings.extend(ocrpage.fill_words(page.image, content, tables, graph, engine))
+            image = ocrpage.for_ocr(page.image, content.scale, soft=page.soft, bilevel=page.bilevel)
+            warnings.extend(ocrpage.fill_words(image, content, tables, graph, engine))
         routes.add(content.route)
         fp = fingerprint(content)
         dup = repeats(fp, seen, settings)

@@ -48,6 +48,10 @@ class RasterSettings:
     # binarise
     background: float = 12.0  # window of the paper-level estimate (wider than any stroke)
     ink_level: float = 0.70  # darker than this fraction of the paper level is ink
+    ridge: float = 15.0  # gray levels a faint rule, averaged along, is darker than beside it
+    ridge_side: float = 2.5  # ... measured this far to each side
+    letter_min: float = 3.0  # ink this thick each way is a letter (or letters), not a rule's dash
+    ridge_gap: float = 6.0  # gaps in a faint rule up to this long are closed
     speck: float = 0.9  # ink components smaller than this square are noise
     bilevel_gray: float = 0.005  # an image with fewer gray pixels than this share is bilevel
     # symbols: holes in the ink
@@ -58,7 +62,8 @@ class RasterSettings:
     hull_on_ink: float = 0.95  # ... or their hull runs on ink (a letter touches the outline)
     max_wall: float = 0.35  # wall thickness / the hole's short side (bold letters: thicker)
     rule_run: float = 25.0  # runs this long are rules, for the cell test
-    rule_overhang: float = 2.5  # a side on a rule running this far past the corner: a cell
+    rule_overhang: float = 4.0  # a side on a rule running this far past the corner: a cell
+    # (past the hole: a blurred symbol's wall and its faint ridge reach ~2.5 pt)
     rule_band: float = 1.5  # ... the rule lying within this of the hole's border
     wall_probe: float = 2.5  # band outside a hole whose ink makes its wall
     fine_eps: float = 0.5  # polygon tolerance for telling round outlines
@@ -75,6 +80,8 @@ class RasterSettings:
     head_clear: float = 1.0  # a head's middle is at least this far outside any symbol
     head_base_probe: float = 0.15  # of its length: where across a head's base to look for a line
     head_arm: float = 6.0  # a line running on this far from a deep spot is an arm (of a crossing)
+    arm_fill: float = 0.75  # ... when this share of it is ink (a head's own side: under 0.4)
+    arm_band: float = 0.5  # ... within this much across the ray
     head_min: float = 2.0  # a head's fitted triangle is at least this long
     head_max: float = 14.0  # ... and at most this
     head_margin: float = 0.6  # ink this close around a head is the head's
@@ -96,6 +103,16 @@ def px(length_pt: float, scale: float, minimum: int = 1) -> int:
 
 def _rect(w: int, h: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (w, h))
+
+
+def outer_borders(mask: np.ndarray, approx: int) -> list[np.ndarray]:
+    """The outer border of every component, also of one lying in another's
+    hole: RETR_EXTERNAL would hide everything inside a dark frame round the
+    page (a photocopy's black margin, the desk left at a photo's edge)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, approx)
+    if hierarchy is None:
+        return []
+    return [c for c, h in zip(contours, hierarchy[0]) if h[3] < 0]
 
 
 # -- binarise -----------------------------------------------------------------
@@ -130,6 +147,64 @@ def threshold(flat: np.ndarray, s: RasterSettings) -> np.ndarray:
     t = min(255.0 * s.ink_level, max(otsu, 255.0 * s.ink_level * 0.6))
     _, ink = cv2.threshold(flat, math.ceil(t) - 1, 255, cv2.THRESH_BINARY_INV)
     return ink
+
+
+def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettings) -> np.ndarray:
+    """Rules too faint to threshold whole: a thin rule in a blurred phone
+    photo is a gray line that JPEG noise breaks into dashes. Averaged along
+    a rule's length it is a thin dark ridge: darker by `ridge` than the
+    average a little to each side, in runs as long as a rule. A line of
+    text makes such a ridge too (its x-height band), so ridges near
+    letter-sized ink are not rules: a rule's own dashes are much thinner
+    than a letter is tall. Returns only what the ink lacks: the gaps."""
+    dark = cv2.subtract(255, flat).astype(np.float32)
+    long_ = px(s.rule_run, scale, 3)
+    off, gap = px(s.ridge_side, scale), px(s.ridge_gap, scale)
+    size = (flat.shape[1], flat.shape[0])
+
+    def shifted(a: np.ndarray, dx: int, dy: int) -> np.ndarray:
+        return cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), size,
+                              borderMode=cv2.BORDER_REPLICATE)
+
+    found = []
+    for horizontal in (True, False):
+        along = (long_, 1) if horizontal else (1, long_)
+        ax, ay = (0, 1) if horizontal else (1, 0)  # one pixel across the rule
+        mean = cv2.blur(dark, along)
+        side = cv2.max(shifted(mean, ax * off, ay * off), shifted(mean, -ax * off, -ay * off))
+        # the crest only (darkest across): a blurred rule's ridge is wide,
+        # and a wide vertical one would pass for a stack of horizontal runs
+        crest = cv2.max(shifted(mean, ax, ay), shifted(mean, -ax, -ay))
+        # and dark itself, give or take a pixel: the long average runs on
+        # past a rule's end, the rule does not (a symbol's edge would seem to
+        # run on past its corner, like a cell's)
+        local = cv2.blur(dark, (3, 1) if horizontal else (1, 3))
+        ridge = ((mean - side) >= s.ridge) & (local >= s.ridge) & (mean >= crest)
+        ridge = cv2.dilate(ridge.astype(np.uint8) * 255, _rect(1 + 2 * ax, 1 + 2 * ay))
+        found.append(cv2.morphologyEx(ridge, cv2.MORPH_OPEN, _rect(*along)))
+    if not any(r.any() for r in found):
+        return found[0]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = np.minimum(stats[1:, 2], stats[1:, 3])
+    # At least a letter thick each way, no taller than a line of text on
+    # its short side (words blurred together make long blobs); not where
+    # ridges cross (two faint rules crossing threshold as a dark blob).
+    letters = np.zeros(n, bool)
+    letters[1:] = (small >= s.letter_min * scale) & (small <= s.text_height * scale)
+    crossed = np.intersect1d(np.unique(labels[found[0] > 0]), np.unique(labels[found[1] > 0]))
+    letters[crossed] = False
+    letters[0] = False
+    zone = cv2.dilate(letters[labels].astype(np.uint8) * 255, _rect(2 * off + 1, 2 * off + 1))
+    out = np.zeros(flat.shape, np.uint8)
+    for runs, horizontal in zip(found, (True, False)):
+        runs = cv2.bitwise_and(runs, cv2.bitwise_not(zone))
+        # a rule cut by a letter touching it is joined again across short gaps
+        runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, _rect(gap, 1) if horizontal else _rect(1, gap))
+        # Only the gaps: where the thresholded ink already has the line (a
+        # crisp scan: all of it), it is left as it is, not thickened.
+        near = cv2.dilate(ink, _rect(1, 5) if horizontal else _rect(5, 1))
+        out = cv2.max(out, cv2.bitwise_and(runs, cv2.bitwise_not(near)))
+    return out
 
 
 @dataclass
@@ -206,7 +281,9 @@ def is_bilevel(gray: np.ndarray, s: RasterSettings) -> bool:
 
 
 def binarise(gray: np.ndarray, scale: float, s: RasterSettings) -> tuple[np.ndarray, Outlines]:
-    raw = threshold(flatten_background(gray, scale, s), s)
+    flat = flatten_background(gray, scale, s)
+    raw = threshold(flat, s)
+    raw = cv2.max(raw, faint_rules(flat, raw, scale, s))
     if is_bilevel(gray, s):  # close one-pixel gaps (2 x 2, anchored so nothing shifts)
         two = np.ones((2, 2), np.uint8)
         raw = cv2.erode(cv2.dilate(raw, two, anchor=(0, 0)), two, anchor=(1, 1))
@@ -432,10 +509,14 @@ def text_mask(ink: np.ndarray, out: Outlines, keep: list[int], h_rules: np.ndarr
     text &= ~((np.minimum(w, h) <= s.line_thick * scale) &
               (np.maximum(w, h) > s.text_height * scale))
     text &= ~np.isin(comps, keep)
+    letters = out.fill(ink.shape, comps[text])
+    # Rules as the rule masks see them, but not inside a text component: a
+    # bold word blurred together has rows of ink as long as a rule.
+    not_letters = cv2.bitwise_not(letters)
+    h_rules, v_rules = cv2.bitwise_and(h_rules, not_letters), cv2.bitwise_and(v_rules, not_letters)
     reach = 2 * px(s.rule_reach, scale) + 1
     on_rules = cv2.max(cv2.dilate(h_rules, _rect(reach, 1)), cv2.dilate(v_rules, _rect(1, reach)))
-    return cv2.bitwise_and(cv2.bitwise_and(out.fill(ink.shape, comps[text]), ink),
-                           cv2.bitwise_not(on_rules))
+    return cv2.bitwise_and(cv2.bitwise_and(letters, ink), cv2.bitwise_not(on_rules))
 
 
 def insides(shape: tuple[int, int], symbols: list[Shape], scale: float,
@@ -468,7 +549,7 @@ def find_heads(ink: np.ndarray, scale: float, s: RasterSettings) -> list[Shape]:
     dist = cv2.distanceTransform(ink, cv2.DIST_L2, 5)
     _, core = cv2.threshold(dist, s.head_core * scale, 255, cv2.THRESH_BINARY)
     core = core.astype(np.uint8)
-    cores, _ = cv2.findContours(core, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cores = outer_borders(core, cv2.CHAIN_APPROX_SIMPLE)
     hi = s.head_max * scale
     reach = px(s.head_arm, scale)
     spots = []
@@ -490,16 +571,22 @@ def find_heads(ink: np.ndarray, scale: float, s: RasterSettings) -> list[Shape]:
                   stroked=False) for t in heads]
 
 
-def lateral_arm(ink: np.ndarray, x: int, y: int, tip_dir: tuple[float, float], reach: int) -> bool:
-    """Whether ink runs on unbroken for `reach` pixels from (x, y) to either
-    side of a head pointing along `tip_dir`. A head's sides are free; a
-    crossing's, a T's or a bend's deep spot has a line running on sideways
-    whichever way a triangle fits in it."""
+def lateral_arm(ink: np.ndarray, x: int, y: int, tip_dir: tuple[float, float], reach: int,
+                band: int, s: RasterSettings) -> bool:
+    """Whether a line runs on for `reach` pixels from (x, y) to either side
+    of a head pointing along `tip_dir`: `arm_fill` of the ray has ink within
+    `band` pixels across it (a faint rule in a photo breaks up, and a
+    crossing's deep spot can lie a little off its line). A head's sides are
+    free; a crossing's, a T's or a bend's deep spot has a line running on
+    sideways whichever way a triangle fits in it."""
+    hgt, wid = ink.shape
     if tip_dir[0] == 0:  # pointing up or down: look left and right
-        rays = (ink[y, x + 1:x + 1 + reach], ink[y, max(0, x - reach):x])
+        rows = ink[max(0, y - band):y + band + 1].max(axis=0)
+        rays = (rows[x + 1:x + 1 + reach], rows[max(0, x - reach):x])
     else:
-        rays = (ink[y + 1:y + 1 + reach, x], ink[max(0, y - reach):y, x])
-    return any(len(r) == reach and bool(r.all()) for r in rays)
+        cols = ink[:, max(0, x - band):x + band + 1].max(axis=1)
+        rays = (cols[y + 1:y + 1 + reach], cols[max(0, y - reach):y])
+    return any(len(r) == reach and float(r.mean()) >= s.arm_fill * 255 for r in rays)
 
 
 HEAD_DIRECTIONS = ((0.0, 1.0), (0.0, -1.0), (1.0, 0.0), (-1.0, 0.0))
@@ -532,6 +619,7 @@ def fit_head(ink: np.ndarray, spot: tuple[float, float], depth: float, reach: in
     the head's axis (where a shaft or a lane line meets the base, the ink
     is deepest at the base)."""
     a = s.head_aspect
+    band = px(s.arm_band, scale, 0)
     length0 = depth * (a + math.hypot(1.0, a)) / a  # inradius = length * a / (a + sqrt(1 + a^2))
     lo, hi = s.head_min * scale, s.head_max * scale
     hgt, wid = ink.shape
@@ -558,6 +646,8 @@ def fit_head(ink: np.ndarray, spot: tuple[float, float], depth: float, reach: in
                 inner = inner0 + axis * shifts[k]
                 x0, y0 = np.floor(inner.min(axis=0)).astype(int)
                 x1, y1 = np.ceil(inner.max(axis=0)).astype(int) + 1
+                if x0 < 0 or y0 < 0 or x1 > wid or y1 > hgt:
+                    continue  # runs off the page
                 mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
                 cv2.fillPoly(mask, [np.round((inner - (x0, y0)) * 16).astype(np.int32)], 1, shift=4)
                 inside = mask > 0
@@ -566,8 +656,11 @@ def fit_head(ink: np.ndarray, spot: tuple[float, float], depth: float, reach: in
                 # no line runs on sideways from the middle, nor from just
                 # inside the base (where a crossing's other line would run)
                 near_base = centroid - axis * length * (1 / 3 - s.head_base_probe)
-                if any(lateral_arm(ink, int(p[0]), int(p[1]), u, reach)
-                       for p in (centroid, near_base)):
+                # and none along the base itself: a head's base has only its
+                # shaft; a T-junction blurred into a triangle sits on a line
+                base = centroid - axis * length / 3
+                if any(lateral_arm(ink, int(p[0]), int(p[1]), u, reach, band, s)
+                       for p in (centroid, near_base, base)):
                     continue
                 return head_triangle(centroid, u, length, s)
     return None
@@ -625,26 +718,50 @@ def line_masks(ink: np.ndarray, scale: float, s: RasterSettings) -> tuple[np.nda
 def runs_to_segments(mask: np.ndarray, horizontal: bool, scale: float,
                      s: RasterSettings) -> list[Segment]:
     """One segment per connected run of a line mask, from end to end through
-    the middle of each end (a residual skew is followed, not squared)."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    the middle of each end (a residual skew is followed, not squared).
+
+    A run's thickness is its median across its length, not its extent: a
+    letter's descender touching a rule, or a blot on it, leaves the rule a
+    rule. Blobs (median thicker than `max_thick`) and slanted strokes are
+    not runs."""
+    if not mask.any():
+        return []
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     min_len, thick = s.min_segment * scale, s.max_thick * scale
     end = px(s.run_end, scale)
     along, across = (0, 1) if horizontal else (1, 0)
     out = []
-    for c in contours:
-        box = cv2.boundingRect(c)
-        start, length = box[along], box[along + 2]
-        width = box[across + 2]
-        if length < min_len or width > thick + s.max_slope * length:
-            continue  # short, or a blob / slanted stroke rather than a run
-        if cv2.contourArea(c) > thick * length:
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        box = (x, y, w, h)
+        start, length, width = box[along], box[along + 2], box[across + 2]
+        if length < min_len:
             continue
-        pts = c.reshape(-1, 2)
+        mine = labels[y:y + h, x:x + w] == i
+        if not horizontal:
+            mine = mine.T  # rows across, columns along
+        counts = mine.sum(axis=0)
+        typical = float(np.median(counts))
+        if typical > thick:
+            continue  # a blob, not a stroke
+        # A blurred bend or corner is a blob the run ends in: its end is
+        # where it is still a stroke, not past the other line's middle.
+        stroke = np.flatnonzero(counts <= 1.5 * typical + 1)
+        first, last = int(stroke[0]), int(stroke[-1])
+        if last - first + 1 < min_len:
+            continue
+        mine, counts = mine[:, first:last + 1], counts[first:last + 1]
+        start, length = start + first, last - first + 1
+        rows = np.arange(mine.shape[0], dtype=float)[:, None]
+        centre = (mine * rows).sum(axis=0) / np.maximum(counts, 1)  # middle of each column
         e = max(1, min(length // 4, end))
-        a = float(pts[pts[:, along] < start + e, across].mean()) + 0.5
-        b = float(pts[pts[:, along] >= start + length - e, across].mean()) + 0.5
+        a = float(np.median(centre[:e])) + box[across] + 0.5
+        b = float(np.median(centre[-e:])) + box[across] + 0.5
         if abs(b - a) > s.max_slope * length + 1.0:
             continue
+        if width > thick + s.max_slope * length + float(np.median(counts)) and \
+                float(np.percentile(counts, 90)) > thick:
+            continue  # thick over much of its length: a slanted band, a bold word
         if horizontal:
             out.append(Segment(float(start), a, float(start + length), b))
         else:
