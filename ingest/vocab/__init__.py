@@ -35,6 +35,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..errors import IngestError
+from ..normalize import parse_legal_basis
 
 KINDS = ("roles", "documents", "regulations")
 PACKAGE_FILES = {kind: f"{kind}.yaml" for kind in KINDS}
@@ -231,9 +232,11 @@ def learn(kind: str, variant: str, canonical: str, path: Path | None = None) -> 
     if entry is None:
         # A known canonical keeps its spelling and, for regulations, its kind.
         base = load(user=False).lookup(kind, canonical)
-        entry = {"canonical": base.canonical if base else canonical, "variants": []}
+        entry = {"canonical": base.canonical if base else canonical}
         if kind == "regulations":
-            entry["kind"] = base.legal_kind if base and base.legal_kind else "Other"
+            # A new form's kind is what its long form says ("Peraturan Menteri ..." -> Permen).
+            entry["kind"] = (base.legal_kind if base and base.legal_kind
+                             else parse_legal_basis(canonical).kind)
         entries.append(entry)
     entry["variants"] = [*(entry.get("variants") or []), variant]
     _write_atomic(path, data)

@@ -50,6 +50,11 @@ _CONFUSIONS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("0", "o"), ("1", "i"), ("
                ("|", "i"), ("!", "i"), ("j", "i"), ("5", "s"), ("c", "e"))
 
 
+def tokens(text: str) -> list[str]:
+    """The words of a text, as the matcher sees them."""
+    return _TOKEN_RE.findall(text)
+
+
 def fold(text: str) -> str:
     """Lower case with OCR's look-alike letters made equal."""
     text = text.casefold()
@@ -239,7 +244,9 @@ class Matcher:
         k = key(text)
         if k in self.role_variants:
             return Fix(text, None, [])
-        keys = list(self.role_variants)
+        # Only headings of as many words: a whole word more or less is a
+        # different role ("Kepala Badan X" is not "Badan X"), not a misread.
+        keys = [x for x in self.role_variants if len(x.split()) == len(k.split())]
         found = process.extract(fold(k), [fold(x) for x in keys], scorer=fuzz.ratio, limit=2)
         if found and found[0][1] >= PHRASE_SCORE:
             second = found[1][1] if len(found) > 1 else 0.0
