@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 # Tesseract with Indonesian for the OCR route, poppler/ghostscript for PDF
-# tools, fonts for the sample generator.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf fonts-dejavu-core
+# tools, fonts for the sample generator, the Indonesian hunspell dictionary
+# (words the vocabulary never "corrects").
+APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf fonts-dejavu-core \
+                hunspell-id
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt demo test samples schema clean

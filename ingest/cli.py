@@ -3,6 +3,7 @@
     sop-ingest run INPUT... --out DIR      files and folders -> DIR/<stem>.json
     sop-ingest validate FILE.json...       check files against the contract
     sop-ingest eval --samples S --golden G score the pipeline against golden
+    sop-ingest vocab list|add|check        the vocabulary (ingest/vocab/commands.py)
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("error: no input files found (looked for .pdf .jpg .jpeg .png .tif .tiff)",
               file=sys.stderr)
         return ExitCode.usage
-    settings = Settings(max_pages=args.max_pages)
+    from . import vocab
+
+    try:
+        vocab.load(args.vocab)  # a bad vocabulary file stops the run before any input is read
+    except vocab.VocabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.usage
+    settings = Settings(max_pages=args.max_pages, vocab=tuple(args.vocab))
     rows: list[list[str]] = []
 
     def report(res: batch.Result) -> None:
@@ -130,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-pages", type=int, default=1000, help="refuse PDFs longer than this")
     r.add_argument("--quiet", action="store_true", help="print only errors and warnings")
     r.add_argument("--debug", action="store_true", help="show full tracebacks of internal errors")
+    r.add_argument("--vocab", type=Path, action="append", default=[], metavar="PATH",
+                   help="extra vocabulary file (YAML) on top of the built-in one and the user's")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check JSON files against the SOP document schema")
@@ -141,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--golden", type=Path, default=Path("golden"))
     e.add_argument("--json", action="store_true", help="machine-readable output")
     e.set_defaults(func=cmd_eval)
+
+    from .vocab import commands as vocab_commands
+
+    vocab_commands.add_arguments(sub)
     return p
 
 

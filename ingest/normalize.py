@@ -9,6 +9,7 @@ No I/O, no vocabulary: fuzzy correction against known roles lives elsewhere.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import re
 import unicodedata
 
@@ -23,6 +24,7 @@ __all__ = [
     "parse_duration",
     "parse_legal_basis",
     "parse_nip",
+    "nip_problems",
     "split_list",
 ]
 
@@ -199,13 +201,23 @@ def _iso(year: int, month: int, day: int | None) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+# OCR reads 0 and 1 as O, o, l, I in a date's day and year ("1O Juli 2O23").
+_OCR_DATE_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])(?=[0-9OoIl]*[0-9])[0-9OoIl]{1,4}(?![A-Za-z0-9])")
+
+
+def _fix_date_digits(text: str) -> str:
+    return _OCR_DATE_NUMBER_RE.sub(lambda m: m[0].translate(str.maketrans("OoIl", "0011")), text)
+
+
 def parse_date_iso(text: str | None) -> str | None:
     """Indonesian (or English) date to ISO: "10 Juli 2023" -> "2023-07-10",
     "Desember 2021" -> "2021-12", "12/06/2020" (day first) -> "2020-06-12".
-    None for blank, "-", unparseable or impossible dates ("31 Februari")."""
+    OCR's letters for digits in the numbers are read as digits ("1O Juli
+    2O23"). None for blank, "-", unparseable or impossible dates ("31 Februari")."""
     cleaned = blank_to_none(text)
     if cleaned is None:
         return None
+    cleaned = _fix_date_digits(cleaned)
     for match in _NAMED_DATE_RE.finditer(cleaned):
         month = _MONTH_OF.get(match[2].lower())
         if month is not None:
@@ -251,6 +263,43 @@ def parse_nip(text: str | None) -> str | None:
     if match is None:
         return None
     return _NON_DIGIT_RE.sub("", match[match.lastindex or 0]) or None
+
+
+def nip_problems(nip: str | None, today: dt.date | None = None) -> list[str]:
+    """What is impossible about an 18-digit NIP (empty list when nothing):
+    the birth date (YYYYMMDD) must exist, the appointment (YYYYMM) be a real
+    month at least 17 years after birth and not in the future, the sex digit
+    1 or 2 and the serial not 000. The old 9-digit NIP (before 2008) has no
+    structure to check; other lengths are reported."""
+    if not nip:
+        return []
+    if len(nip) == 9:
+        return []
+    if len(nip) != 18 or not nip.isdigit():
+        return [f"has {len(nip)} digits, not 18"]
+    today = today or dt.date.today()
+    problems = []
+    birth: dt.date | None = None
+    try:
+        birth = dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+        if not 1900 <= birth.year <= today.year - 17:
+            problems.append(f"birth year {birth.year} is not possible for a civil servant")
+            birth = None
+    except ValueError:
+        problems.append(f"birth date {nip[0:4]}-{nip[4:6]}-{nip[6:8]} does not exist")
+    year, month = int(nip[8:12]), int(nip[12:14])
+    if not 1 <= month <= 12:
+        problems.append(f"appointment month {nip[8:12]}-{nip[12:14]} does not exist")
+    elif (year, month) > (today.year, today.month):
+        problems.append(f"appointment {year}-{month:02d} is in the future")
+    elif birth is not None and (year, month) < (birth.year + 17, birth.month):
+        problems.append(f"appointment {year}-{month:02d} is before the age of 17 "
+                        f"(born {birth.isoformat()})")
+    if nip[14] not in "12":
+        problems.append(f"sex digit {nip[14]} is not 1 or 2")
+    if nip[15:] == "000":
+        problems.append("serial number 000 is not used")
+    return problems
 
 
 # --------------------------------------------------------------------------
@@ -445,8 +494,12 @@ _REG_NUMBER = (
 _NUMBER_RE = re.compile(
     rf"\b(?:Nomor|Nomer|Nmr|No)\b\s*\.?\s*:?\s*{_REG_NUMBER}", re.IGNORECASE
 )
-_BARE_NUMBER_RE = re.compile(rf"\s{_REG_NUMBER}(?=\s*,?\s*Tahun\b)", re.IGNORECASE)
-_YEAR_AFTER_RE = re.compile(r"\s*,?\s*Tahun\s+(\d{4})\b", re.IGNORECASE)
+# "Tahun 2021", and the short forms "Th. 2012", "Thn 2012".
+_TAHUN = r"(?:Tahun|Thn\.?|Th\.?)"
+_BARE_NUMBER_RE = re.compile(rf"\s{_REG_NUMBER}(?=\s*,?\s*{_TAHUN}\s*\d)", re.IGNORECASE)
+_YEAR_AFTER_RE = re.compile(rf"\s*,?\s*{_TAHUN}\s*(\d{{4}})\b", re.IGNORECASE)
+# "No. 35/2012": a plain number and its year after one slash.
+_NUMBER_SLASH_YEAR_RE = re.compile(r"^(\d+[A-Za-z]?)\s*/\s*((?:19|20)\d{2})$")
 _YEAR_IN_NUMBER_RE = re.compile(r"[/.\-]((?:19|20)\d{2})$")
 _ANY_YEAR_RE = re.compile(r"\b((?:19|20)\d{2})\b")
 
@@ -469,7 +522,9 @@ def parse_legal_basis(text: str | None) -> LegalBasis:
     match = _NUMBER_RE.search(title) or _BARE_NUMBER_RE.search(title)
     number = match["number"] if match else None
     year: int | None = None
-    if match:
+    if number and (short := _NUMBER_SLASH_YEAR_RE.match(number)):
+        number, year = short[1], int(short[2])
+    elif match:
         if after := _YEAR_AFTER_RE.match(title, match.end()):
             year = int(after[1])
         elif in_number := _YEAR_IN_NUMBER_RE.search(number or ""):

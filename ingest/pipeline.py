@@ -24,7 +24,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import assemble, flatten, flowchart, grid, layout, load, textlayer
+from . import assemble, correct, flatten, flowchart, grid, layout, load, textlayer, vocab
 from .errors import IngestError, UnreadableFile
 from .model import SopDocument, Source
 from .primitives import PageContent
@@ -58,6 +58,7 @@ class Settings:
     # sample: distinct pages of one template share at most 0.57 of their
     # 3-word runs; the same page read twice with 4% word errors keeps 0.69.
     duplicate_runs: float = 0.63
+    vocab: tuple[Path, ...] = ()  # user vocabulary files on top of the package's (`--vocab`)
 
 
 @dataclass
@@ -261,7 +262,9 @@ def _ingest(path: Path, src: load.SourceFile, settings: Settings, root: Path | N
                             "no procedure table (No | Kegiatan | Pelaksana) was found")
     source = Source(path=source_path(path, root), sha256=src.sha256, media_type=src.media_type,
                     pages=n_pages, route="ocr" if "ocr" in routes else "text-layer")
-    return SopDocument(source=source, warnings=warnings, sops=sops)
+    doc = SopDocument(source=source, warnings=warnings, sops=sops)
+    ocr_pages = {n for n, c in contents.items() if c.route == "ocr"}
+    return correct.correct_document(doc, vocab.load(settings.vocab), ocr_pages)
 
 
 __all__ = ["Settings", "ingest_file", "IngestError", "UnreadableFile"]

@@ -43,3 +43,10 @@ def letter_pdf(tmp_path: Path) -> Path:
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ingest.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(autouse=True)
+def _own_user_vocabulary(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the real user's vocabulary file."""
+    path = tmp_path_factory.mktemp("user-vocab") / "vocab.yaml"
+    monkeypatch.setenv("SOP_INGEST_VOCAB", str(path))
