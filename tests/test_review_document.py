@@ -203,3 +203,15 @@ def test_feedback_without_a_vocabulary_says_so(monkeypatch):
     history = [(Row("sops[0].roles[0]", "Kadls", "Kadis"), "rina")]
     learned, note = feedback.learn_from(history)
     assert learned == [] and "kosakata" in note
+
+
+def test_feedback_writes_the_real_user_vocabulary(tmp_path, monkeypatch):
+    """With the vocabulary package (issue 4) merged: corrections land in the
+    user vocabulary file, once."""
+    vocab = pytest.importorskip("ingest.vocab")
+    monkeypatch.setenv("SOP_INGEST_VOCAB", str(tmp_path / "vocab.yaml"))
+    history = [(Row("sops[0].roles[3]", "Kasubag Pragram Xyz", "Kasubag Program Xyz"), "rina")]
+    learned, note = feedback.learn_from(history, vocab.learn)
+    assert note is None and learned == ["Kasubag Pragram Xyz → Kasubag Program Xyz"]
+    assert "Kasubag Pragram Xyz" in (tmp_path / "vocab.yaml").read_text("utf-8")
+    assert feedback.learn_from(history, vocab.learn)[0] == []

@@ -7,7 +7,9 @@ read and the value as corrected must still be alike (REWRITE_BELOW), since a
 reviewer who replaces a value wholesale (the machine read the wrong cell)
 has not taught us a spelling of the new one.
 
-`ingest.vocab.learn` comes with the vocabulary issue; until it is there the
+`ingest.vocab.learn` writes the user vocabulary file (SOP_INGEST_VOCAB, or
+~/.config/sop-ingest/vocab.yaml of the user running the app: point the
+nightly ingest at the same file). Without the vocabulary package the
 corrections are kept in the audit rows only, and the approval says so.
 """
 
@@ -18,6 +20,8 @@ import re
 from collections.abc import Callable
 
 from rapidfuzz import fuzz
+
+from ingest.errors import IngestError
 
 KINDS = (
     (re.compile(r"^sops\[\d+\]\.roles\[\d+\]$"), "roles"),
@@ -65,6 +69,10 @@ def learn_from(history, learn: Callable[..., bool] | None = None) -> tuple[list[
                     "di riwayat perubahan saja") if items else None
     learned = []
     for kind, variant, canonical in items:
-        if learn(kind, variant, canonical):
-            learned.append(f"{variant} → {canonical}")
+        try:
+            if learn(kind, variant, canonical):
+                learned.append(f"{variant} → {canonical}")
+        except (IngestError, OSError) as exc:  # the vocabulary file: unreadable, not writable
+            reason = getattr(exc, "reason", None) or str(exc)
+            return learned, f"kosakata pengguna tidak bisa ditulis ({reason}); koreksi tersimpan di riwayat"
     return learned, None
