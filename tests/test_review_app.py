@@ -53,6 +53,15 @@ def login(client, name="rina", password=PASSWORD, follow=True):
                                        "next": "/"}, follow_redirects=follow)
 
 
+def post_doc(client, i: int, data: dict, follow=True):
+    """Post the document form as the page would: with its CSRF token and the
+    version of the draft it was drawn from."""
+    html = client.get(f"/doc/{i}").text
+    version = re.search(r'name="version" value="([^"]+)"', html)[1]
+    return client.post(f"/doc/{i}", data={"csrf": csrf_of(html), "version": version, **data},
+                       follow_redirects=follow)
+
+
 def doc_id(site) -> int:
     with ledger.sessions(site["url"])() as s:
         return s.scalars(select(ledger.InputFile.id)).one()
@@ -175,15 +184,13 @@ def test_edit_step_structure_and_approve(site):
     client = site["client"]
     login(client)
     i = doc_id(site)
-    html = client.get(f"/doc/{i}").text
-    token = csrf_of(html)
     original = json.loads((site["out"] / "arsip/bkpsdm-kubar-evaluasi-akip.json").read_text())
     n_steps = len(original["sops"][0]["steps"])
     # add a step after step 2: later steps move down one number
-    r = client.post(f"/doc/{i}", data={"csrf": token, "op": "add-step:0:1"})
+    r = post_doc(client, i, {"op": "add-step:0:1"})
     assert r.status_code == 200
-    r = client.post(f"/doc/{i}", data={
-        "csrf": token, "op": "save",
+    r = post_doc(client, i, {
+        "op": "save",
         "sops[0].steps[2].activity": "Memeriksa kelengkapan berkas",
         "sops[0].steps[2].actors": ["", "1"],
         "sops[0].steps[2].next": "4",
@@ -192,8 +199,8 @@ def test_edit_step_structure_and_approve(site):
     })
     assert "disimpan" in r.text
     # delete the last step: arrows into it are dropped with it
-    r = client.post(f"/doc/{i}", data={"csrf": token, "op": f"delete-step:0:{n_steps}"})
-    r = client.post(f"/doc/{i}", data={"csrf": token, "op": "approve"}, follow_redirects=False)
+    r = post_doc(client, i, {"op": f"delete-step:0:{n_steps}"})
+    r = post_doc(client, i, {"op": "approve"}, follow=False)
     assert r.status_code == 303
     written = json.loads((site["out"] / "arsip/bkpsdm-kubar-evaluasi-akip.json").read_text())
     SopDocument.model_validate(written)
@@ -215,11 +222,43 @@ def test_edit_step_structure_and_approve(site):
     assert "steps[2].activity" not in ev
 
 
+def test_a_form_drawn_from_an_older_draft_is_refused(site):
+    client = site["client"]
+    login(client)
+    i = doc_id(site)
+    stale = client.get(f"/doc/{i}").text
+    post_doc(client, i, {"op": "save", "sops[0].identity.unit": "Sekretariat"})
+    r = client.post(f"/doc/{i}", data={
+        "csrf": csrf_of(stale), "op": "save", "sops[0].identity.unit": "Bidang Lain",
+        "version": re.search(r'name="version" value="([^"]+)"', stale)[1]})
+    assert r.status_code == 400 and "diubah oleh orang lain" in r.text
+    with ledger.sessions(site["url"])() as s:
+        assert [json.loads(a.new) for a in s.scalars(select(AuditRow))] == ["Sekretariat"]
+
+
+def test_only_an_admin_changes_an_approved_document(site):
+    client = site["client"]
+    login(client)
+    i = doc_id(site)
+    post_doc(client, i, {"op": "approve"})
+    page = client.get(f"/doc/{i}").text
+    assert "Hanya admin" in page and "<fieldset class=\"plain\" disabled>" in page
+    r = post_doc(client, i, {"op": "save", "sops[0].identity.unit": "Bidang Lain"})
+    assert r.status_code == 400 and "hanya admin" in r.text
+    with ledger.sessions(site["url"]).begin() as s:
+        auth.add_user(s, "admin1", PASSWORD, "admin")
+    token = csrf_of(client.get("/").text)
+    client.post("/logout", data={"csrf": token})
+    login(client, name="admin1")
+    r = post_doc(client, i, {"op": "save", "sops[0].identity.unit": "Bidang Lain"})
+    assert "1 perubahan disimpan" in r.text
+    assert "Menunggu" in r.text  # changed after approval: waits for a new approval
+
+
 def test_invalid_edits_are_refused_with_a_plain_reason(site):
     client = site["client"]
     login(client)
     i = doc_id(site)
-    token = csrf_of(client.get(f"/doc/{i}").text)
     for field, value, words in [
         ("sops[0].steps[0].next", "99", "tidak ada langkah nomor 99"),
         ("sops[0].steps[0].next", "dua", "bukan nomor langkah"),
@@ -227,7 +266,7 @@ def test_invalid_edits_are_refused_with_a_plain_reason(site):
         ("sops[0].roles[0]", "", "tidak boleh kosong"),
         ("sops[0].steps[0].symbol", "hexagon", "tidak dikenal"),
     ]:
-        r = client.post(f"/doc/{i}", data={"csrf": token, "op": "save", field: value})
+        r = post_doc(client, i, {"op": "save", field: value})
         assert r.status_code == 400 and words in r.text, field
     with ledger.sessions(site["url"])() as s:
         assert s.scalars(select(AuditRow)).all() == []
@@ -277,11 +316,10 @@ def test_golden_add_makes_a_regression_case(site):
     client = site["client"]
     login(client)
     i = doc_id(site)
-    token = csrf_of(client.get(f"/doc/{i}").text)
     samples, gold = site["tmp"] / "samples", site["tmp"] / "golden"
     with pytest.raises(golden.GoldenError, match="not approved"):
         golden.add(site["url"], site["out"], str(i), site["inbox"], samples, gold, "reviewed")
-    client.post(f"/doc/{i}", data={"csrf": token, "op": "approve"})
+    post_doc(client, i, {"op": "approve"})
     lines = golden.add(site["url"], site["out"], "arsip/bkpsdm-kubar-evaluasi-akip.pdf",
                        site["inbox"], samples, gold, "reviewed")
     assert len(lines) == 2

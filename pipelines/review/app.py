@@ -213,8 +213,10 @@ class ReviewApp:
         sops = [sop_view(s, i, self.threshold) for i, s in enumerate(doc.get("sops") or [])]
         flows = [flowsvg.layout(s, self.threshold) for s in doc.get("sops") or []]
         n_pages = int(doc.get("source", {}).get("pages") or 0)
+        locked = review.state == APPROVED and user.role != "admin"
         return self.render(request, "document.html", status=400 if error else 200,
                            row=row, review=review, doc=doc, sops=sops, flows=flows,
+                           version=store.version(review), locked=locked,
                            pages=list(range(1, n_pages + 1)), error=error,
                            history=store.history(db, row.id), threshold=self.threshold)
 
@@ -222,6 +224,14 @@ class ReviewApp:
         """Save the form; then add or delete a step, or approve (the `op` button)."""
         row, review = self._load(db, request.path_params["doc_id"])
         op = str(form.get("op") or "save")
+        if review.state == APPROVED and user.role != "admin":
+            return self.view(request, db, user, None, error="Dokumen ini sudah disetujui; "
+                             "hanya admin yang bisa mengubahnya lagi.")
+        if form.get("version") != store.version(review):
+            # The form was drawn from an older draft: saving it would undo
+            # what someone else changed since.
+            return self.view(request, db, user, None, error="Dokumen ini baru saja diubah oleh "
+                             "orang lain. Perubahan Anda belum disimpan; periksa lagi lalu ulangi.")
         current = json.loads(review.draft)
         try:
             doc, changes = document.apply_form(current, document.Form(

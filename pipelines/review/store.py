@@ -7,6 +7,7 @@ of `done` ledger rows; the approved document is written back there.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -126,6 +127,11 @@ def source_ref(row: InputFile, doc: dict, inbox: Path | None) -> SourceRef:
         candidates.append(named if named.is_absolute() else Path.cwd() / named)
     return SourceRef(row.id, row.sha256, tuple(candidates),
                      int(doc.get("source", {}).get("pages") or row.pages or 0))
+
+
+def version(review: Review) -> str:
+    """A fingerprint of the draft (and its state) the form was drawn from."""
+    return hashlib.sha256(f"{review.state}\n{review.draft}".encode()).hexdigest()[:32]
 
 
 def record(session: Session, row: InputFile, user: User, changes: list[Change]) -> None:
