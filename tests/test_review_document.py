@@ -215,3 +215,26 @@ def test_feedback_writes_the_real_user_vocabulary(tmp_path, monkeypatch):
     assert note is None and learned == ["Kasubag Pragram Xyz → Kasubag Program Xyz"]
     assert "Kasubag Pragram Xyz" in (tmp_path / "vocab.yaml").read_text("utf-8")
     assert feedback.learn_from(history, vocab.learn)[0] == []
+
+
+@pytest.mark.parametrize("sample, page", [("samples/fax/bkpsdm-kubar-evaluasi-akip.tif", 2),
+                                          ("samples/upside-down/bkpsdm-kubar-evaluasi-akip.pdf", 1)])
+def test_page_images_of_scans_are_the_flattened_upright_page(sample, page):
+    """The picture under the evidence boxes is the page the pipeline read:
+    a later frame of a TIFF, a page photographed upside down turned upright."""
+    from ingest import flatten, load
+    from pipelines.review import pages
+
+    path = Path(__file__).resolve().parents[1] / sample
+    img = pages.render_page(path, page)
+    if path.suffix == ".tif":
+        raster = [r for r in load.image_pages(path, 10) if r.number == page][0]
+    else:
+        with load.open_for_rendering(path) as pdf:
+            raster = load.rasterize_pdf_page(pdf, path, page, 150)
+    flat = flatten.flatten(raster.image)
+    h, w = flat.image.shape[:2]
+    assert img.height <= pages.MAX_HEIGHT
+    assert img.width / img.height == pytest.approx(w / h, rel=0.02)
+    if "upside-down" in sample:
+        assert flat.rotation  # the page needed turning, and the image shows it turned

@@ -52,8 +52,7 @@ def serve(db_url: str, out_dir: Path, host: str, port: int, inbox: Path | None,
 
     app = create_app(db_url, out_dir, inbox=inbox, threshold=threshold,
                      secure_cookies=not insecure_cookies)
-    scheme = "http"
-    print(f"aplikasi pemeriksaan: {scheme}://{host}:{port}/  (berhenti: Ctrl+C)", file=sys.stderr)
+    print(f"aplikasi pemeriksaan: http://{host}:{port}/  (berhenti: Ctrl+C)", file=sys.stderr)
     if not insecure_cookies and not is_loopback(host):
         print("catatan: cookie sesi hanya dikirim lewat HTTPS; pasang di belakang proxy HTTPS, "
               "atau pakai --insecure-cookies di jaringan tertutup", file=sys.stderr)

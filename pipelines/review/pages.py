@@ -21,10 +21,12 @@ import numpy as np
 from PIL import Image
 
 from ingest import flatten, load
+from ingest.errors import IngestError
 
 CACHE_DIR = "_review/pages"  # under the out dir: `_` names are the tool's own
 MAX_HEIGHT = 1800  # pixels: enough to read a cell, small enough to load fast
 TEXT_LAYER_SCALE = 2.0  # 144 dpi for born-digital pages
+MAX_PAGES = 100_000  # the file was read already; its page count is not in question here
 
 
 class PageUnavailable(Exception):
@@ -64,7 +66,11 @@ def cached_page(out_dir: Path, ref: SourceRef, page: int) -> Path:
     target = folder / f"{page}.png"
     if target.is_file():
         return target
-    image = render_page(find_source(ref), page)
+    source = find_source(ref)
+    try:
+        image = render_page(source, page)
+    except IngestError as exc:
+        raise PageUnavailable(f"halaman {page} tidak bisa digambar ({exc.reason})") from None
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{page}.png.tmp"
     image.save(tmp, format="PNG", optimize=True)
@@ -78,7 +84,8 @@ def render_page(source: Path, page: int) -> Image.Image:
     if media == "application/pdf":
         image = _pdf_page(source, page)
     else:
-        image = _scan(next((r for r in load.image_pages(source, max_pages=page)
+        # frames are decoded one at a time: stop at the one asked for
+        image = _scan(next((r for r in load.image_pages(source, max_pages=MAX_PAGES)
                             if r.number == page), None))
     if image.height > MAX_HEIGHT:
         image = image.resize((round(image.width * MAX_HEIGHT / image.height), MAX_HEIGHT),
@@ -87,7 +94,7 @@ def render_page(source: Path, page: int) -> Image.Image:
 
 
 def _pdf_page(source: Path, page: int) -> Image.Image:
-    with load.open_pdf(source, max_pages=10**6) as pdf:
+    with load.open_pdf(source, max_pages=MAX_PAGES) as pdf:
         p = pdf.pages[page - 1]
         text = load.has_text_layer(p)
         dpi = None if text else load.raster_dpi(load.embedded_dpi(p))
