@@ -238,3 +238,23 @@ def test_page_images_of_scans_are_the_flattened_upright_page(sample, page):
     assert img.width / img.height == pytest.approx(w / h, rel=0.02)
     if "upside-down" in sample:
         assert flat.rotation  # the page needed turning, and the image shows it turned
+
+
+def test_role_headings_carry_their_cell_as_evidence():
+    """Each role heading links to the cell it was printed in: the words the
+    PDF prints inside that box are the role's name."""
+    import pdfplumber
+
+    from ingest.pipeline import ingest_file
+
+    path = Path(__file__).resolve().parents[1] / "samples/born-digital/bkpsdm-kubar-evaluasi-akip.pdf"
+    sop = ingest_file(path).sops[0]
+    with pdfplumber.open(path) as pdf:
+        for j, role in enumerate(sop.roles):
+            ev = sop.evidence[f"roles[{j}]"]
+            page = pdf.pages[ev.page - 1]
+            x0, y0, x1, y1 = ev.bbox
+            box = (x0 * page.width, y0 * page.height, x1 * page.width, y1 * page.height)
+            printed = " ".join((page.within_bbox(box).extract_text() or "").split())
+            # the heading cell holds the name and nothing much else
+            assert role.lower() in printed.lower() and len(printed) <= len(role) + 5, (role, printed)
