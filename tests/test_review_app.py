@@ -22,6 +22,7 @@ from pipelines import golden, ledger
 from pipelines.review import auth, commands
 from pipelines.review.app import create_app
 from pipelines.review.models import AuditRow, LoginAttempt, User
+from tests.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.review_setup import REPO, ingest_into_ledger
 
 DIGITAL = REPO / "samples/born-digital/bkpsdm-kubar-evaluasi-akip.pdf"
@@ -30,10 +31,19 @@ PASSWORD = "kata-sandi-uji-1"
 
 @pytest.fixture()
 def site(tmp_path):
+    yield from make_site(tmp_path, None)
+
+
+@pytest.fixture()
+def pg_site(tmp_path, postgres_url):  # noqa: F811
+    yield from make_site(tmp_path, postgres_url)
+
+
+def make_site(tmp_path, url):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     (inbox / "arsip").mkdir(parents=True)
     shutil.copy(DIGITAL, inbox / "arsip" / DIGITAL.name)
-    url = ledger.default_url(out)
+    url = url or ledger.default_url(out)
     ingest_into_ledger([inbox / "arsip" / DIGITAL.name], inbox, out, url)
     with ledger.sessions(url).begin() as s:
         auth.add_user(s, "rina", PASSWORD, "reviewer")
@@ -253,6 +263,19 @@ def test_only_an_admin_changes_an_approved_document(site):
     r = post_doc(client, i, {"op": "save", "sops[0].identity.unit": "Bidang Lain"})
     assert "1 perubahan disimpan" in r.text
     assert "Menunggu" in r.text  # changed after approval: waits for a new approval
+
+
+def test_review_and_approve_on_postgresql(pg_site):
+    """The same ledger on a real PostgreSQL server: queue, filters, edit, approve."""
+    client = pg_site["client"]
+    login(client)
+    assert "bkpsdm-kubar" in client.get("/?q=AKIP&since=2000-01-01").text
+    i = doc_id(pg_site)
+    r = post_doc(client, i, {"op": "approve", "sops[0].roles[0]": "Kepala Badan Kepegawaian"})
+    assert "disetujui" in r.text
+    written = json.loads((pg_site["out"] / "arsip/bkpsdm-kubar-evaluasi-akip.json").read_text())
+    assert written["review"]["fields_changed"][0] == "sops[0].roles[0]"
+    assert "bkpsdm-kubar" in client.get("/?state=approved").text
 
 
 def test_invalid_edits_are_refused_with_a_plain_reason(site):
