@@ -25,15 +25,6 @@ def kubar() -> dict:  # 10 steps, step 7 a decision: yes -> 8, no -> 4
     return load("bkpsdm-kubar-evaluasi-akip")
 
 
-def form(**fields) -> Form:
-    items = []
-    for k, v in fields.items():
-        key = k.replace("__", ".")
-        for value in (v if isinstance(v, list) else [v]):
-            items.append((key, value))
-    return Form(items)
-
-
 def test_unchanged_form_changes_nothing(kubar):
     sop = kubar["sops"][0]
     f = Form([("sops[0].identity.title", sop["identity"]["title"]),
@@ -71,8 +62,13 @@ def test_role_rename_moves_the_actors_of_its_column(kubar):
 
 def test_actor_checkboxes_pick_role_columns(kubar):
     roles = kubar["sops"][0]["roles"]
-    new, changes = document.apply_form(kubar, form(**{"sops[0]__steps[0]__actors": ["", "0", "2"]}))
+    # the hidden "" marks the field as posted even with no box ticked
+    f = Form([("sops[0].steps[0].actors", v) for v in ("", "0", "2")])
+    new, changes = document.apply_form(kubar, f)
     assert new["sops"][0]["steps"][0]["actors"] == [roles[0], roles[2]]
+    assert [(c.path, c.new) for c in changes] == [("sops[0].steps[0].actors", [roles[0], roles[2]])]
+    new, _ = document.apply_form(kubar, Form([("sops[0].steps[0].actors", "")]))
+    assert new["sops"][0]["steps"][0]["actors"] == []
 
 
 def test_branches_and_next_are_checked(kubar):
@@ -94,6 +90,7 @@ def test_list_sections_one_item_per_line(kubar):
         ("sops[0].equipment", "Komputer\n\n  Printer  \nATK"),
         ("sops[0].legal_basis", "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah")]))
     sop = new["sops"][0]
+    assert [c.path for c in changes] == ["sops[0].legal_basis", "sops[0].equipment"]
     assert sop["equipment"] == ["Komputer", "Printer", "ATK"]
     assert sop["legal_basis"] == [{"text": "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah",
                                    "kind": "UU", "number": "23", "year": 2014}]
@@ -228,7 +225,7 @@ def test_page_images_of_scans_are_the_flattened_upright_page(sample, page):
     path = Path(__file__).resolve().parents[1] / sample
     img = pages.render_page(path, page)
     if path.suffix == ".tif":
-        raster = [r for r in load.image_pages(path, 10) if r.number == page][0]
+        raster = next(r for r in load.image_pages(path, 10) if r.number == page)
     else:
         with load.open_for_rendering(path) as pdf:
             raster = load.rasterize_pdf_page(pdf, path, page, 150)
