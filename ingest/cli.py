@@ -134,8 +134,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not args.out.is_dir():
         print(f"error: {args.out}: no such output folder", file=sys.stderr)
         return ExitCode.usage
-    commands.serve(_db_url(args), args.out, args.host, args.port, args.inbox,
-                   args.threshold, args.insecure_cookies)
+    try:
+        commands.serve(_db_url(args), args.out, args.host, args.port, args.inbox,
+                       args.threshold, args.insecure_cookies)
+    except commands.DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.usage
     return ExitCode.ok
 
 
@@ -144,7 +148,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     try:
         print(commands.users_add(args.db, args.name, args.role))
-    except ValueError as exc:
+    except (ValueError, commands.DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.usage
     return ExitCode.ok

@@ -318,9 +318,9 @@ def test_users_add_reads_the_password_from_stdin(tmp_path):
     ok = run("budi", "--role", "admin", pw="rahasia-budi-1")
     assert ok.returncode == 0 and "budi" in ok.stdout
     again = run("budi", "--role", "admin", pw="rahasia-budi-1")
-    assert again.returncode == 2 and "sudah ada" in again.stderr
+    assert again.returncode == 2 and "already exists" in again.stderr
     short = run("sari", "--role", "reviewer", pw="pendek")
-    assert short.returncode == 2 and "terlalu pendek" in short.stderr
+    assert short.returncode == 2 and "too short" in short.stderr
     bad_role = run("sari", "--role", "boss", pw="rahasia-sari-1")
     assert bad_role.returncode == 2
     with ledger.sessions(url)() as s:
@@ -358,3 +358,14 @@ def test_golden_add_makes_a_regression_case(site):
     assert report.rows()[0].overall == pytest.approx(1.0)
     with pytest.raises(golden.GoldenError, match="already exists"):
         golden.add(site["url"], site["out"], str(i), site["inbox"], samples, gold, "reviewed")
+
+
+def test_review_command_names_a_bad_database_or_folder(tmp_path):
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "ingest.cli", "review", *a], text=True,
+                              capture_output=True, cwd=REPO, check=False, timeout=60)
+
+    bad_url = run("--db", "nonsense://x", "--out", str(tmp_path))
+    assert bad_url.returncode == 2 and "not a database URL" in bad_url.stderr
+    no_out = run("--out", str(tmp_path / "nope"))
+    assert no_out.returncode == 2 and "no such output folder" in no_out.stderr

@@ -37,19 +37,19 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
-    """A plain-language reason an account cannot be created."""
+    """A plain reason an account cannot be created (said by the CLI)."""
 
 
 def add_user(session: Session, name: str, password: str, role: str) -> User:
     if not NAME_RE.match(name):
-        raise AccountError(f"nama pengguna '{name}' tidak valid: pakai 2-64 huruf, angka, titik, "
-                           "garis bawah atau tanda hubung")
+        raise AccountError(f"user name '{name}' is not valid: use 2 to 64 letters, digits, dots, "
+                           "underscores or hyphens")
     if role not in ROLES:
-        raise AccountError(f"peran '{role}' tidak dikenal: pilih reviewer atau admin")
+        raise AccountError(f"role '{role}' is unknown: choose reviewer or admin")
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"kata sandi terlalu pendek: paling sedikit {MIN_PASSWORD} karakter")
+        raise AccountError(f"the password is too short: at least {MIN_PASSWORD} characters")
     if session.scalar(select(User).where(User.name == name)) is not None:
-        raise AccountError(f"pengguna '{name}' sudah ada")
+        raise AccountError(f"user '{name}' already exists")
     user = User(name=name, password_hash=_hasher.hash(password), role=role, active=True)
     session.add(user)
     session.flush()

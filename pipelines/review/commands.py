@@ -12,13 +12,30 @@ from typing import TextIO
 from pipelines import ledger
 
 
+class DatabaseError(Exception):
+    """The ledger database cannot be opened (a plain reason)."""
+
+
+def open_ledger(db_url: str) -> None:
+    """Bring the database to the current schema, or say plainly why not."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        ledger.upgrade(db_url)
+    except ArgumentError:
+        raise DatabaseError(f"'{db_url}' is not a database URL (for example "
+                            "sqlite:///hasil/_ledger.sqlite3 or postgresql://user@host/db)") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"the database {db_url} cannot be opened ({exc.orig or exc})") from None
+
+
 def read_password(stdin: TextIO = sys.stdin) -> str:
     """Ask twice on a terminal; otherwise the first line of standard input
     (for scripts: `printf '%s\\n' "$PW" | sop-ingest users add ...`)."""
     if stdin.isatty():
-        first = getpass.getpass("Kata sandi: ")
-        if getpass.getpass("Ulangi kata sandi: ") != first:
-            raise ValueError("kedua kata sandi tidak sama")
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != first:
+            raise ValueError("the two passwords differ")
         return first
     return stdin.readline().rstrip("\r\n")
 
@@ -29,10 +46,10 @@ def users_add(db_url: str, name: str, role: str, stdin: TextIO = sys.stdin) -> s
     from . import auth
 
     password = read_password(stdin)
-    ledger.upgrade(db_url)
+    open_ledger(db_url)
     with ledger.sessions(db_url).begin() as s:
         auth.add_user(s, name, password, role)
-    return f"pengguna '{name}' ({role}) dibuat"
+    return f"user '{name}' ({role}) created"
 
 
 def is_loopback(host: str) -> bool:
@@ -50,10 +67,11 @@ def serve(db_url: str, out_dir: Path, host: str, port: int, inbox: Path | None,
 
     from .app import create_app
 
+    open_ledger(db_url)
     app = create_app(db_url, out_dir, inbox=inbox, threshold=threshold,
                      secure_cookies=not insecure_cookies)
-    print(f"aplikasi pemeriksaan: http://{host}:{port}/  (berhenti: Ctrl+C)", file=sys.stderr)
+    print(f"review app: http://{host}:{port}/  (stop: Ctrl+C)", file=sys.stderr)
     if not insecure_cookies and not is_loopback(host):
-        print("catatan: cookie sesi hanya dikirim lewat HTTPS; pasang di belakang proxy HTTPS, "
-              "atau pakai --insecure-cookies di jaringan tertutup", file=sys.stderr)
+        print("note: browsers send the session cookie over HTTPS only: serve the app behind an "
+              "HTTPS proxy, or use --insecure-cookies inside a closed network", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
