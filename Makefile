@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.setup-stamp
 # Tesseract with Indonesian for the OCR route, poppler/ghostscript for PDF
 # tools, fonts for the sample generator, the Indonesian hunspell dictionary
 # (words the vocabulary never "corrects").
+# postgresql: the ledger tests start a real server in a temp folder.
+# chromium: the review app's browser tests (Playwright drives it; no browser download).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf fonts-dejavu-core \
-                hunspell-id
+                hunspell-id postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt demo test samples schema clean

@@ -58,6 +58,7 @@ class SopDraft:
     identity_page: int | None = None
     sections: dict[str, tuple[int, Field]] = field(default_factory=dict)
     roles: list[str] = field(default_factory=list)
+    role_fields: list[tuple[int, Field | None]] = field(default_factory=list)  # (page, heading cell)
     steps: list[StepDraft] = field(default_factory=list)
     signature: list[str] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
@@ -96,6 +97,7 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
             cur.pages.add(lay.page)
             if proc.roles and not cur.roles:
                 cur.roles = [nz.clean_role(r) for r in proc.roles]
+                cur.role_fields = [(lay.page, f) for f in proc.role_fields]
             for row in proc.rows:
                 if row.no is None and row.unread_no and cur.steps:
                     # Its own row with something printed as its number: the
@@ -377,6 +379,9 @@ def build_sop(d: SopDraft, flows: dict[int, FlowGraph], pages: dict[int, PageCon
     sop = Sop(pages=sorted(d.pages), roles=list(d.roles))
     sop.identity = build_identity(d, ev, pages)
     build_sections(d, sop, ev, pages)
+    for j, (page, f) in enumerate(d.role_fields[:len(sop.roles)]):
+        if f is not None and sop.roles[j]:
+            _evidence(ev, f"roles[{j}]", page, f.box, f.conf, pages)
     build_steps(d, flows, sop, ev, pages)
     sop.evidence = ev or None
     return sop

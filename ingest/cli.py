@@ -4,6 +4,9 @@
     sop-ingest validate FILE.json...       check files against the contract
     sop-ingest eval --samples S --golden G score the pipeline against golden
     sop-ingest vocab list|add|check        the vocabulary (ingest/vocab/commands.py)
+    sop-ingest review --db URL --out DIR   the reviewers' web app
+    sop-ingest users add NAME --role R --db URL   a reviewer's account
+    sop-ingest golden add DOC --db URL --out DIR  an approved document -> regression case
 """
 
 from __future__ import annotations
@@ -127,6 +130,51 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return ExitCode.ok
 
 
+def _db_url(args: argparse.Namespace) -> str:
+    from pipelines import ledger
+
+    return args.db or ledger.default_url(args.out)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from pipelines.review import commands
+
+    if not args.out.is_dir():
+        print(f"error: {args.out}: no such output folder", file=sys.stderr)
+        return ExitCode.usage
+    try:
+        commands.serve(_db_url(args), args.out, args.host, args.port, args.inbox,
+                       args.threshold, args.insecure_cookies)
+    except commands.DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.usage
+    return ExitCode.ok
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from pipelines.review import commands
+
+    try:
+        print(commands.users_add(args.db, args.name, args.role))
+    except (ValueError, commands.DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.usage
+    return ExitCode.ok
+
+
+def cmd_golden_add(args: argparse.Namespace) -> int:
+    from pipelines import golden
+
+    try:
+        for line in golden.add(_db_url(args), args.out, args.doc, args.inbox, args.samples,
+                               args.golden, args.variant):
+            print(line)
+    except golden.GoldenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.some_failed
+    return ExitCode.ok
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sop-ingest",
                                 description="Turn scanned and digital SOP documents into checked JSON.")
@@ -155,6 +203,37 @@ def build_parser() -> argparse.ArgumentParser:
     from .vocab import commands as vocab_commands
 
     vocab_commands.add_arguments(sub)
+
+    rv = sub.add_parser("review", help="serve the web app where people check and correct results")
+    rv.add_argument("--db", help="ledger database URL (default: sqlite in the output folder)")
+    rv.add_argument("--out", type=Path, required=True, help="the ingest output folder")
+    rv.add_argument("--inbox", type=Path, help="the folder the nightly ingest watches (to show page images)")
+    rv.add_argument("--host", default="127.0.0.1")
+    rv.add_argument("--port", type=int, default=8000)
+    rv.add_argument("--threshold", type=float, default=0.9, help="highlight values read with less confidence")
+    rv.add_argument("--insecure-cookies", action="store_true",
+                    help="send the session cookie over plain http (closed networks only)")
+    rv.set_defaults(func=cmd_review)
+
+    us = sub.add_parser("users", help="accounts of the review app")
+    us_sub = us.add_subparsers(dest="users_command", required=True)
+    ua = us_sub.add_parser("add", help="create an account (password from the terminal or stdin)")
+    ua.add_argument("name")
+    ua.add_argument("--role", choices=["reviewer", "admin"], required=True)
+    ua.add_argument("--db", required=True, help="ledger database URL")
+    ua.set_defaults(func=cmd_users_add)
+
+    gd = sub.add_parser("golden", help="regression cases from approved documents")
+    gd_sub = gd.add_subparsers(dest="golden_command", required=True)
+    ga = gd_sub.add_parser("add", help="copy an approved document into golden/ and its source into samples/")
+    ga.add_argument("doc", help="the document: its number in the review app, or its input path")
+    ga.add_argument("--db", help="ledger database URL (default: sqlite in the output folder)")
+    ga.add_argument("--out", type=Path, required=True, help="the ingest output folder")
+    ga.add_argument("--inbox", type=Path, help="the folder the nightly ingest watches")
+    ga.add_argument("--samples", type=Path, default=Path("samples"))
+    ga.add_argument("--golden", type=Path, default=Path("golden"))
+    ga.add_argument("--variant", default="reviewed", help="samples/<variant>/ folder for the source")
+    ga.set_defaults(func=cmd_golden_add)
     return p
 
 

@@ -567,6 +567,7 @@ def evaluate(
 # --------------------------------------------------------------------------
 
 _EVIDENCE_PATH = re.compile(r"^(?:steps\[(\d+)\]\.)?([a-z_.]+)$")
+_ROLE_PATH = re.compile(r"^roles\[(\d+)\]$")
 
 
 @dataclass
@@ -590,7 +591,10 @@ class Calibration:
 
 def _field_value(sop: Sop, path: str) -> tuple[bool, Any]:
     """(found, value) of an evidence path ("identity.number", "steps[3].duration",
-    "legal_basis") in an SOP; steps are looked up by position."""
+    "legal_basis", "roles[2]") in an SOP; steps and roles are looked up by position."""
+    if role := _ROLE_PATH.match(path):
+        i = int(role[1])
+        return (True, sop.roles[i]) if i < len(sop.roles) else (False, None)
     m = _EVIDENCE_PATH.match(path)
     if not m:
         return False, None

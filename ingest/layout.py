@@ -106,6 +106,9 @@ class Procedure:
     role_cols: list[int]
     rows: list[Row]
     header_box: BBox | None
+    # each role column's heading cell, for the evidence of `roles[j]` (the
+    # review page links a role name to where it was printed)
+    role_fields: list[Field | None] = field(default_factory=list)
 
 
 @dataclass
@@ -536,8 +539,10 @@ def _header(table: Table) -> tuple[int, dict[str, Cell]] | None:
     return None
 
 
-def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list[str], int] | None:
-    """(columns, role columns, role names, first body row) of a headed table."""
+def read_procedure_header(
+        table: Table) -> tuple[dict[str, int], list[int], list[str], int, list[Field | None]] | None:
+    """(columns, role columns, role names, first body row, role heading
+    cells) of a headed table."""
     head = _header(table)
     if head is None:
         return None
@@ -545,11 +550,13 @@ def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list
     perf = found["performers"]
     sub = r + perf.row_span
     columns = {"no": found["no"].col, "activity": found["activity"].col}
-    role_cols, roles = [], []
+    role_cols, roles, role_fields = [], [], []
     for col in range(perf.col, perf.col + perf.col_span):
         cell = table.cell_at(sub, col)
+        heading = cell is not None and cell.row >= sub
         role_cols.append(col)
-        roles.append(cell.text if cell is not None and cell.row >= sub else "")
+        roles.append(cell.text if heading else "")
+        role_fields.append(Field(cell.text, cell.box, cell.conf) if heading else None)
     quality = found.get("quality")
     quality_range = range(quality.col, quality.col + quality.col_span) if quality else range(0)
     for col in range(table.n_cols):
@@ -577,7 +584,7 @@ def read_procedure_header(table: Table) -> tuple[dict[str, int], list[int], list
             columns["note"] = last
     body = max(c.row + c.row_span for c in table.row_cells(r)) if table.row_cells(r) else r + 1
     body = max(body, sub + 1)
-    return columns, role_cols, roles, body
+    return columns, role_cols, roles, body, role_fields
 
 
 def _is_repeated_header(table: Table, row: int) -> bool:
@@ -618,17 +625,17 @@ def same_columns(a: Table, b: Table, tol: float) -> bool:
 def read_procedure(table: Table, page: int, previous: Procedure | None, tol: float) -> Procedure | None:
     header = read_procedure_header(table)
     if header is not None:
-        columns, role_cols, roles, body = header
+        columns, role_cols, roles, body, role_fields = header
         header_box = BBox(table.box.x0, table.row_edges[0], table.box.x1, table.row_edges[body])
     elif previous is not None and same_columns(table, previous.table, tol):
         columns, role_cols, roles, body = previous.columns, previous.role_cols, [], 0
-        header_box = None
+        header_box, role_fields = None, []
     else:
         return None
     spans = [(table.col_edges[c], table.col_edges[c + 1]) for c in role_cols]
     rows = read_rows(table, columns, body, page)
     return Procedure(table=table, page=page, roles=roles, role_spans=spans, columns=columns,
-                     role_cols=role_cols, rows=rows, header_box=header_box)
+                     role_cols=role_cols, rows=rows, header_box=header_box, role_fields=role_fields)
 
 
 # -- signature --------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The SOP document contract (schema_version "1.0") as pydantic models.
+"""The SOP document contract (schema_version "1.0", and "1.1" for reviewed
+documents) as pydantic models.
 
 This module is the single source of truth for the JSON every run writes.
 `../shared/spec/sop-document.md` is the human text of the contract; the JSON
@@ -6,7 +7,12 @@ Schema shipped in `ingest/schema/` is generated from these classes
 (`python -m ingest.model > ingest/schema/sop-document.schema.json`) and a test
 checks that the committed file equals the generated one.
 
-Optional keys (document-level nothing; per SOP `corrections`, `evidence`,
+Schema 1.1 adds one optional document-level key, `review` (who approved the
+document, when, and which fields they changed), written only by the review
+app; a document carrying it says "1.1". The pipeline still writes "1.0", so
+every 1.0 document is also a valid 1.1 one.
+
+Optional keys (document-level `review`; per SOP `corrections`, `evidence`,
 `roles_canonical`; identity `*_iso`) are left out of the JSON when they carry
 nothing, so consumers see exactly the shape the contract shows.
 """
@@ -17,9 +23,10 @@ import json
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 SCHEMA_VERSION = "1.0"
+REVIEWED_SCHEMA_VERSION = "1.1"  # a document with a `review` block
 
 Route = Literal["text-layer", "ocr"]
 Symbol = Literal["terminator", "process", "decision", "connector"]
@@ -141,11 +148,36 @@ class Sop(_Model):
     evidence: dict[str, Evidence] | None = None
 
 
+class Review(_Model):
+    """Schema 1.1: a person checked this document and approved it."""
+
+    reviewer: str
+    reviewed_at: str = Field(description="ISO 8601 time in UTC")
+    fields_changed: list[str] = Field(
+        default_factory=list, description="paths of the fields the reviewer changed, "
+        "e.g. sops[0].steps[3].duration.text")
+
+
 class SopDocument(_Model):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    _OPTIONAL = frozenset({"review"})
+    # The same rule as _review_needs_1_1, for users of the JSON Schema.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["review"]},
+        "then": {"properties": {"schema_version": {"const": REVIEWED_SCHEMA_VERSION}}},
+    })
+
+    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
     source: Source
     warnings: list[str] = Field(default_factory=list)
     sops: list[Sop] = Field(default_factory=list)
+    review: Review | None = None
+
+    @model_validator(mode="after")
+    def _review_needs_1_1(self) -> "SopDocument":
+        if self.review is not None and self.schema_version != REVIEWED_SCHEMA_VERSION:
+            raise ValueError(f'a document with a "review" block has schema_version '
+                             f'"{REVIEWED_SCHEMA_VERSION}"')
+        return self
 
     def to_json(self) -> str:
         """The document as written to disk: stable key order, UTF-8, 2-space indent."""

@@ -1,0 +1,116 @@
+"""Page images for the document view, rendered once into a cache.
+
+Evidence boxes are fractions of the *upright, flattened* page the pipeline
+read, so the image shown must be that page: a text-layer PDF page is
+rendered as it is; a scanned page (image-only PDF page, photo, fax) goes
+through the pipeline's own loading and `flatten` stages again.
+
+Files are found only through the database: the input file's row says where
+its source is (relative to the inbox folder, or the path the JSON names) and
+which bytes it must hold (sha256, checked before rendering). The client only
+ever names a document id and a page number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ingest import flatten, load
+from ingest.errors import IngestError
+
+CACHE_DIR = "_review/pages"  # under the out dir: `_` names are the tool's own
+MAX_HEIGHT = 1800  # pixels: enough to read a cell, small enough to load fast
+TEXT_LAYER_SCALE = 2.0  # 144 dpi for born-digital pages
+MAX_PAGES = 100_000  # the file was read already; its page count is not in question here
+
+
+class PageUnavailable(Exception):
+    """The page image cannot be shown (message in Indonesian)."""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    input_file_id: int
+    sha256: str
+    candidates: tuple[Path, ...]  # where the source may be, in order
+    pages: int
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_source(ref: SourceRef) -> Path:
+    """The first candidate that exists and holds exactly the ingested bytes."""
+    for path in ref.candidates:
+        if path.is_file() and sha256_of(path) == ref.sha256:
+            return path
+    raise PageUnavailable("berkas sumber tidak ditemukan atau sudah berubah sejak dibaca; "
+                          "gambar halaman tidak bisa ditampilkan")
+
+
+def cached_page(out_dir: Path, ref: SourceRef, page: int) -> Path:
+    """The PNG of page `page` (1-based), rendering it on first use."""
+    if not 1 <= page <= ref.pages:
+        raise PageUnavailable("halaman itu tidak ada")
+    folder = out_dir / CACHE_DIR / f"{ref.input_file_id}-{ref.sha256[:16]}"
+    target = folder / f"{page}.png"
+    if target.is_file():
+        return target
+    source = find_source(ref)
+    try:
+        image = render_page(source, page)
+    except IngestError as exc:
+        raise PageUnavailable(f"halaman {page} tidak bisa digambar ({exc.reason})") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{page}.png.tmp"
+    image.save(tmp, format="PNG", optimize=True)
+    tmp.replace(target)  # atomic: a second request never reads half a file
+    return target
+
+
+def render_page(source: Path, page: int) -> Image.Image:
+    """Page `page` as the pipeline saw it, scaled for the browser."""
+    media = load.inspect(source).media_type
+    if media == "application/pdf":
+        image = _pdf_page(source, page)
+    else:
+        # frames are decoded one at a time: stop at the one asked for
+        image = _scan(next((r for r in load.image_pages(source, max_pages=MAX_PAGES)
+                            if r.number == page), None))
+    if image.height > MAX_HEIGHT:
+        image = image.resize((round(image.width * MAX_HEIGHT / image.height), MAX_HEIGHT),
+                             Image.LANCZOS)
+    return image
+
+
+def _pdf_page(source: Path, page: int) -> Image.Image:
+    with load.open_pdf(source, max_pages=MAX_PAGES) as pdf:
+        p = pdf.pages[page - 1]
+        text = load.has_text_layer(p)
+        dpi = None if text else load.raster_dpi(load.embedded_dpi(p))
+    with load.open_for_rendering(source) as doc:
+        if dpi is None:  # born-digital: bboxes are fractions of the PDF page itself
+            pg = doc[page - 1]
+            try:
+                return pg.render(scale=TEXT_LAYER_SCALE).to_pil().convert("RGB")
+            finally:
+                pg.close()
+        return _scan(load.rasterize_pdf_page(doc, source, page, dpi))
+
+
+def _scan(raster: load.RasterPage | None) -> Image.Image:
+    if raster is None:
+        raise PageUnavailable("halaman itu tidak ada di berkas sumber")
+    flat = flatten.flatten(raster.image).image
+    return Image.fromarray(np.ascontiguousarray(flat))
+
