@@ -174,6 +174,11 @@ def hanging_markers(lines: Sequence[Sequence[Word]]) -> list[list[str]]:
         return texts
     digits = sum(any(ch.isdigit() for w in lines[i][:starts[i]] for ch in w.text) for i in marked)
     numeric = digits * 2 > len(marked)
+    if marked[0] != 0 and abs(lefts[0] - lefts[marked[0]]) <= 0.6 * height:
+        # The first line starts in the text column, its mark unread: an
+        # item's wrapped line cannot open the list, so it is the first item.
+        starts[0] = 0
+        marked.insert(0, 0)
     for n, i in enumerate(marked):
         label = f"{n + 1}." if numeric else f"{chr(ord('a') + n % 26)}."
         texts[i] = [label] + texts[i][starts[i]:]
@@ -534,6 +539,13 @@ def _header(table: Table) -> tuple[int, dict[str, Cell]] | None:
             key = header_kind(c.text)
             if key is not None:
                 found.setdefault(key, c)
+        if {"no", "performers"} <= found.keys() and "activity" not in found:
+            # The activity heading misread past recognition ("Keylatan"):
+            # it is the heading between No and Pelaksana.
+            no, perf = found["no"], found["performers"]
+            between = [c for c in cells if no.col < c.col < perf.col]
+            if len(between) == 1:
+                found["activity"] = between[0]
         if {"no", "activity", "performers"} <= found.keys():
             return r, found
     return None
