@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.setup-stamp
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test samples schema clean
+.PHONY: setup apt demo test bench samples schema clean
 
 setup: apt $(STAMP)
 
@@ -35,6 +35,17 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Speed, memory and accuracy against plain Tesseract, img2table, camelot and
+# pdfplumber, in one run of about ten minutes; writes bench/RESULTS.md.
+# Not part of `make test`. Installs the tools it compares against first.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
 
 # Regenerate the born-digital samples and their golden JSON from samples/sopdata,
 # then their scanned variants.
