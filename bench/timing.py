@@ -6,6 +6,11 @@ page (A, B, A, B ...; the order reversed on every other repetition), after
 one untimed warm-up call of each tool, so that a busy neighbour or a CPU
 that slows down hits every tool alike. The figure that counts is the ratio
 of the medians; absolute seconds are context.
+
+Two clocks are kept per call: wall time, and CPU time (user + system of this
+process and of the child processes the call ran, e.g. a `tesseract`
+process). On a machine shared with other work, wall time includes waiting
+for a core; CPU time is what one worker on a core of its own would take.
 """
 
 from __future__ import annotations
@@ -42,16 +47,22 @@ class Timings(Generic[P]):
     """Seconds per tool per page, and each tool's first result per page."""
 
     pages: list[P]
-    seconds: dict[str, list[list[float]]]  # tool -> page -> one value per repetition
+    seconds: dict[str, list[list[float]]]  # tool -> page -> wall time per repetition
+    cpu: dict[str, list[list[float]]]  # tool -> page -> CPU time per repetition
     results: dict[str, list[Any]] = field(default_factory=dict)  # tool -> page -> first result
     errors: dict[str, list[str | None]] = field(default_factory=dict)
 
-    def median(self, tool: str, page: int) -> float | None:
-        values = self.seconds[tool][page]
+    def median(self, tool: str, page: int, clock: str = "cpu") -> float | None:
+        values = (self.cpu if clock == "cpu" else self.seconds)[tool][page]
         return statistics.median(values) if values else None
 
-    def medians(self, tool: str) -> list[float | None]:
-        return [self.median(tool, i) for i in range(len(self.pages))]
+
+def cpu_now() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    # process_time: every thread of this process, at a fine resolution;
+    # children only in clock ticks (os.times), enough for a process per page.
+    children = os.times()
+    return time.process_time() + children.children_user + children.children_system
 
 
 def run_interleaved(pages: Sequence[P], tools: dict[str, Callable[[P], Any]], reps: int,
@@ -62,7 +73,7 @@ def run_interleaved(pages: Sequence[P], tools: dict[str, Callable[[P], Any]], re
     kept) and not timed again on that page; the others go on.
     """
     names = list(tools)
-    t = Timings(list(pages), {n: [[] for _ in pages] for n in names},
+    t = Timings(list(pages), {n: [[] for _ in pages] for n in names}, {n: [[] for _ in pages] for n in names},
                 {n: [None] * len(pages) for n in names}, {n: [None] * len(pages) for n in names})
     if warmup and pages:
         for name in names:
@@ -73,14 +84,16 @@ def run_interleaved(pages: Sequence[P], tools: dict[str, Callable[[P], Any]], re
     for _, page, name in schedule(len(pages), names, reps):
         if t.errors[name][page] is not None:
             continue
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_now()
         try:
             result = tools[name](pages[page])
         except Exception as exc:  # one tool failing on one page must not stop the run
             t.errors[name][page] = f"{type(exc).__name__}: {exc}"[:200]
             t.seconds[name][page] = []
+            t.cpu[name][page] = []
             continue
         t.seconds[name][page].append(time.perf_counter() - start)
+        t.cpu[name][page].append(cpu_now() - start_cpu)
         if t.results[name][page] is None:
             t.results[name][page] = result
     return t
@@ -92,11 +105,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def page_ratios(t: Timings, a: str, b: str) -> list[float]:
+def page_ratios(t: Timings, a: str, b: str, clock: str = "cpu") -> list[float]:
     """Per page: median time of `a` / median time of `b`, where both ran."""
     out = []
     for i in range(len(t.pages)):
-        r = ratio(t.median(a, i), t.median(b, i))
+        r = ratio(t.median(a, i, clock), t.median(b, i, clock))
         if r is not None:
             out.append(r)
     return out

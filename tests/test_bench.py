@@ -110,11 +110,12 @@ def test_run_interleaved_records_failures_and_keeps_the_others():
     assert calls[:2] == [("good", 0), ("bad", 0)]  # the warm-up
     assert [len(v) for v in t.seconds["good"]] == [3, 3, 3]
     assert [len(v) for v in t.seconds["bad"]] == [3, 0, 3]
+    assert [len(v) for v in t.cpu["bad"]] == [3, 0, 3]
     assert calls.count(("bad", 1)) == 1  # failed once, not tried again
     assert t.errors["bad"][1] == "ValueError: rusak"
     assert t.results["good"] == [0, 10, 20]
     assert t.median("bad", 1) is None
-    assert len(timing.page_ratios(t, "bad", "good")) == 2
+    assert len(timing.page_ratios(t, "bad", "good", clock="wall")) == 2
 
 
 @dataclass
