@@ -292,34 +292,34 @@ def peak_memory(work: Path, pages: int) -> dict[str, Any]:
     return out
 
 
-def profile_page(page: PageFile) -> dict[str, Any]:
-    """Seconds by stage for one page through the whole pipeline (pyinstrument,
+def profile_file(pdf: Path, label: str) -> dict[str, Any]:
+    """Seconds by stage for one file through the whole pipeline (pyinstrument,
     1 ms sampling), after a warm-up run; and Tesseract's calls on it."""
     from pyinstrument import Profiler
 
     from ingest import ocr
 
-    ingest_file(page.pdf)  # warm: the engine is loaded once per worker
+    ingest_file(pdf)  # warm: the engine is loaded once per worker
     calls = {"n": 0, "pixels": 0}
     original = ocr.TesseractEngine._recognise
 
-    def counted(self, prep, psm):
+    def counted(self, prep, *args, **kwargs):
         calls["n"] += 1
         calls["pixels"] += int(prep.img.size)
-        return original(self, prep, psm)
+        return original(self, prep, *args, **kwargs)
 
     ocr.TesseractEngine._recognise = counted
     try:
         profiler = Profiler(interval=0.001)
         profiler.start()
         start, start_cpu = time.perf_counter(), timing.cpu_now()
-        ingest_file(page.pdf)
+        ingest_file(pdf)
         wall, cpu = time.perf_counter() - start, timing.cpu_now() - start_cpu
         profiler.stop()
     finally:
         ocr.TesseractEngine._recognise = original
     by = stages.by_stage(profiler.last_session.root_frame())
-    return {"page": page.label, "wall": wall, "cpu": cpu, "stages": by, "tesseract_calls": calls["n"],
+    return {"page": label, "wall": wall, "cpu": cpu, "stages": by, "tesseract_calls": calls["n"],
             "tesseract_mpx": calls["pixels"] / 1e6}
 
 
@@ -341,6 +341,18 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def _met(ok: bool | None) -> str:
     return "not measured" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _profile_text(p: dict[str, Any]) -> str:
+    return (f"{p['page']}, pyinstrument (1 ms samples, wall clock), warm; {p['cpu']:.2f} CPU s, "
+            f"{p['wall']:.2f} s wall. Time is charged to the innermost pipeline module on the "
+            "stack: numpy, OpenCV, pdfium, pdfminer and Tesseract count for the stage that called them.")
+
+
+def _stage_table(p: dict[str, Any]) -> str:
+    total = sum(p["stages"].values()) or 1.0
+    return markdown_table(["stage", "ms", "share"], [[name, f"{sec * 1000:.0f}", f"{100 * sec / total:.0f}%"]
+                                                     for name, sec in p["stages"].items()])
 
 
 def _target(value: float | None, ok: Callable[[float], bool]) -> str:
@@ -457,15 +469,12 @@ def write_report(r: dict[str, Any], path: Path) -> str:
 
     p = r.get("profile")
     if p:
-        total = sum(p["stages"].values()) or 1.0
-        rows = [[name, f"{sec * 1000:.0f}", f"{100 * sec / total:.0f}%"] for name, sec in p["stages"].items()]
-        out += ["## Profile of one scanned page", "",
-                f"{p['page']}, pyinstrument (1 ms samples, wall clock), engine warm; "
-                f"{p['cpu']:.2f} CPU s, {p['wall']:.2f} s wall. Time is charged to the innermost "
-                "pipeline module on the stack (numpy, OpenCV, pdfium and Tesseract count for the stage "
-                f"that called them). Tesseract was called {p['tesseract_calls']} times on "
-                f"{p['tesseract_mpx']:.1f} Mpx of crops.", "",
-                markdown_table(["stage", "ms", "share"], rows), ""]
+        out += ["## Profile of one scanned page", "", _profile_text(p) + " Tesseract was called "
+                f"{p['tesseract_calls']} times on {p['tesseract_mpx']:.1f} Mpx of crops.", "",
+                _stage_table(p), ""]
+    p = r.get("profile_born_digital")
+    if p:
+        out += ["## Profile of one born-digital document", "", _profile_text(p), "", _stage_table(p), ""]
 
     if r.get("batch"):
         out += ["## Batch (bench/batch_bench.py)", "", r["batch"].strip(), ""]
@@ -637,7 +646,12 @@ def main(argv: list[str] | None = None) -> int:
         if "profile" not in args.skip and scan_pages:
             target = next((p for p in scan_pages if p.variant == "scan-pdf" and p.number == 2), scan_pages[0])
             log(f"profile: {target.label}")
-            report["profile"] = profile_page(target)
+            report["profile"] = profile_file(target.pdf, target.label)
+        born = short_documents("born-digital")
+        if "profile" not in args.skip and born:
+            log(f"profile: born-digital/{born[0].name}")
+            report["profile_born_digital"] = profile_file(born[0], f"born-digital/{born[0].name} "
+                                                          f"({page_count(born[0])} pages)")
 
         batch = ROOT / "bench" / "batch_bench.py"
         if args.with_batch and batch.is_file():

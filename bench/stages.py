@@ -15,7 +15,7 @@ from typing import Any
 
 # module of ingest/ -> stage, in pipeline order (README "How it works").
 STAGES: dict[str, str] = {
-    "load": "load (open, render page)",
+    "load": "load (open; pdfminer parse; render)",
     "textlayer": "text layer",
     "flatten": "flatten (outline, deskew, light)",
     "orient": "flatten (outline, deskew, light)",
