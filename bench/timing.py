@@ -179,6 +179,7 @@ def machine() -> dict[str, str]:
         "Tesseract in-process (tesserocr)": f"{in_process} (tesserocr {_version('tesserocr')})",
     }
     for dist in ("img2table", "camelot-py", "pdfplumber", "pypdfium2", "opencv-python-headless",
+                 "opencv-contrib-python",  # img2table's; shares the cv2 package
                  "numpy", "pyinstrument"):
         info[dist] = _version(dist)
     return info
