@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 
-# Tesseract parallelises one page over OpenMP threads; a worker is one core.
-# Set before anything loads Tesseract (here and in every child process).
+# A worker is one core. Tesseract parallelises one page over OpenMP threads:
+# limited before anything loads it (here and in every child process).
+# OpenCV's own thread pool is limited below, after the imports.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import argparse  # noqa: E402
@@ -26,6 +27,7 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
+import cv2  # noqa: E402
 import pdfplumber  # noqa: E402
 import pikepdf  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -35,6 +37,8 @@ from ingest.evaluate import FamilyScore  # noqa: E402
 from ingest.pipeline import ingest_file  # noqa: E402
 
 from . import stages, tables, timing  # noqa: E402
+
+cv2.setNumThreads(1)  # used by the pipeline, img2table and camelot alike
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -268,6 +272,8 @@ from pathlib import Path
 def peak_kb():
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+import cv2
+cv2.setNumThreads(1)
 from ingest.pipeline import ingest_file
 before = peak_kb()
 import os
@@ -367,7 +373,7 @@ def write_report(r: dict[str, Any], path: Path) -> str:
                       "Figures are ratios measured in one run, the tools taking turns page by page "
                       f"(a warm-up, then {r['reps']} repetitions, the median per page, then the median "
                       "of the page ratios); seconds are context. Every tool runs on one core "
-                      "(`OMP_THREAD_LIMIT=1`). Times are CPU seconds (user + system, child processes "
+                      "(`OMP_THREAD_LIMIT=1`, `cv2.setNumThreads(1)`). Times are CPU seconds (user + system, child processes "
                       "included): the machine is shared (load average "
                       f"{load} at the start) and wall time there includes waiting for a core; CPU time "
                       "is what a worker on a core of its own takes. Wall-time ratios are given beside.",
