@@ -14,7 +14,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-ind poppler-utils ghostscript qpdf f
                 hunspell-id postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt demo test samples schema clean
+.PHONY: setup apt demo test bench samples schema clean
 
 setup: apt $(STAMP)
 
@@ -39,6 +39,17 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Speed, memory and accuracy against plain Tesseract, img2table, camelot and
+# pdfplumber, in one run of about ten minutes; writes bench/RESULTS.md.
+# Not part of `make test`. Installs the tools it compares against first.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
 
 # Regenerate the born-digital samples and their golden JSON from samples/sopdata,
 # then their scanned variants.

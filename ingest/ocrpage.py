@@ -28,7 +28,7 @@ import numpy as np
 
 from . import flowchart, grid
 from .flowchart import FlowGraph
-from .ocr import OcrEngine, ocr_boxes
+from .ocr import OcrEngine, ocr_boxes, page_cap
 from .primitives import BBox, PageContent, Table, Word, group_lines
 
 
@@ -109,10 +109,10 @@ def mask_drawing(img: np.ndarray, page: PageContent, graph: FlowGraph, width: fl
 
 
 def read_cells(img: np.ndarray, page: PageContent, tables: list[Table], graph: FlowGraph,
-               engine: OcrEngine, inset: float) -> list[Word]:
+               engine: OcrEngine, inset: float, cap: float | None = None) -> list[Word]:
     chosen = text_cells(tables, graph)
     boxes = [BBox(*_box_inset(t.cells[i].box, inset)) for t, i in chosen]
-    results = ocr_boxes(engine, img, boxes, "block")
+    results = ocr_boxes(engine, img, boxes, "block", text_px=cap)
     words: list[Word] = []
     for (t, i), found in zip(chosen, results):
         t.cells[i].words.extend(found)
@@ -175,22 +175,25 @@ def line_starts(img: np.ndarray, words: list[Word], engine: OcrEngine,
 
 
 def read_labels(img: np.ndarray, page: PageContent, graph: FlowGraph, engine: OcrEngine,
-                settings: OcrPageSettings) -> list[Word]:
-    """Ya/Tidak around decisions; the letter or digit inside off-page connectors."""
+                settings: OcrPageSettings, cap: float | None = None) -> list[Word]:
+    """Ya/Tidak around decisions; the letter or digit inside off-page connectors.
+    `cap`: the page's cap height (`page_cap`), measured here when not given."""
     k = page.scale
     words: list[Word] = []
     decisions = [s for s in graph.symbols if s.kind == "decision"]
+    if cap is None and (decisions or any(s.kind == "connector" for s in graph.symbols)):
+        cap = page_cap(img)
     if decisions:
         clean = mask_drawing(img, page, graph, settings.stroke_mask * k)
         reach = settings.label_reach * k
         boxes = [BBox(s.box.x0 - reach, s.box.top - reach, s.box.x1 + reach, s.box.bottom + reach)
                  for s in decisions]
-        for found in ocr_boxes(engine, clean, boxes, "sparse"):
+        for found in ocr_boxes(engine, clean, boxes, "sparse", text_px=cap):
             words.extend(w for w in found if flowchart.label_kind(w.text))
     connectors = [s for s in graph.symbols if s.kind == "connector"]
     if connectors:
         boxes = [BBox(*_box_inset(s.box, 0.2 * min(s.box.width, s.box.height))) for s in connectors]
-        for found in ocr_boxes(engine, img, boxes, "word"):
+        for found in ocr_boxes(engine, img, boxes, "word", text_px=cap):
             words.extend(w for w in found if re.fullmatch(r"[A-Za-z0-9]{1,2}", w.text))
     return _dedupe(words)
 
@@ -266,12 +269,15 @@ def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: F
     """
     k = page.scale
     warnings: list[str] = []
-    cell_words = read_cells(img, page, tables, graph, engine, settings.cell_inset * k)
+    # The text's size is measured once on the whole page, for the cells and the
+    # labels (the free text, read on its own masked copy, measures its own).
+    cap = page_cap(img)
+    cell_words = read_cells(img, page, tables, graph, engine, settings.cell_inset * k, cap)
     free, marked = drop_scanner_marks(read_free_text(img, tables, graph, engine,
                                                      settings.min_free_ink))
     if marked:
         warnings.append(f"page {page.number}: a scanner app's footer was removed from the text")
-    labels = read_labels(img, page, graph, engine, settings)
+    labels = read_labels(img, page, graph, engine, settings, cap)
     page.words = cell_words + free + labels
     # Words in table cells came in per cell; labels (they sit in role cells)
     # are placed now, each table taking what the previous ones left.

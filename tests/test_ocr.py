@@ -297,6 +297,23 @@ def test_free_text_region_with_a_heading(eng):
     assert [w.text for w in words if w.bold] == ["STANDAR", "OPERASIONAL", "PROSEDUR"]
 
 
+def test_few_words_are_judged_bold_alone_as_read_judges_them(eng):
+    """ocr_boxes leaves the bold test of long words for the page-level one; a
+    region with under 20 such words falls back to each word's own test, and
+    must then flag exactly what `read` flags word by word."""
+    k = 200 / 72
+    img = Image.new("L", (int(500 * k), int(100 * k)), 255)
+    d = ImageDraw.Draw(img)
+    d.text((40 * k, 20 * k), "STANDAR OPERASIONAL PROSEDUR", font=font(VERA_BOLD, 12, 200), fill=0)
+    d.text((40 * k, 50 * k), "Disahkan oleh Kepala Badan Kepegawaian", font=font(VERA, 9, 200), fill=0)
+    a = np.asarray(img)
+    cap = ocr.page_cap(a)
+    boxed = ocr.ocr_boxes(eng, a, [BBox(0, 0, a.shape[1], a.shape[0])], "page", text_px=cap)[0]
+    alone = eng.read(a, "page", text_px=cap)
+    assert [(w.text, w.bold) for w in boxed] == [(w.text, w.bold) for w in alone]
+    assert [w.text for w in boxed if w.bold] == ["STANDAR", "OPERASIONAL", "PROSEDUR"]
+
+
 def test_rgb_and_upscaled_low_resolution_crop(eng):
     page = draw_table([["Dokumen LKjIP", "Disposisi Penugasan"]], 110, VERA, cols=1, cell_w=200)
     rgb = np.repeat(page.img[:, :, None], 3, axis=2)
