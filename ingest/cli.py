@@ -115,8 +115,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .pipeline import ingest_file
 
     pairs = evaluate.find_samples(args.samples, args.golden)
+    if args.variant:
+        pairs = [p for p in pairs if p[1] in set(args.variant)]
     if not pairs:
-        print(f"error: no samples with a golden file under {args.samples}", file=sys.stderr)
+        which = f" in variant {', '.join(args.variant)}" if args.variant else ""
+        print(f"error: no samples with a golden file under {args.samples}{which}", file=sys.stderr)
         return ExitCode.usage
     report = evaluate.evaluate(
         pairs, lambda p: ingest_file(p, root=Path.cwd()))
@@ -198,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--samples", type=Path, default=Path("samples"))
     e.add_argument("--golden", type=Path, default=Path("golden"))
     e.add_argument("--json", action="store_true", help="machine-readable output")
+    e.add_argument("--variant", action="append", default=[],
+                   help="only this variant (a folder under --samples, e.g. camscanner); repeatable")
     e.set_defaults(func=cmd_eval)
 
     from .vocab import commands as vocab_commands

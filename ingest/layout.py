@@ -154,12 +154,14 @@ def hanging_markers(lines: Sequence[Sequence[Word]]) -> list[list[str]]:
     height = float(np.median([w.box.height for ln in lines for w in ln]))
 
     def text_start(ln: Sequence[Word]) -> int:
-        """Index of the first word after a short mark standing apart, or 0."""
+        """Index of the first word after a mark standing apart, or 0. A mark
+        is at most two letters or digits ("a.", "10)", "Cc.", "a a") and
+        stands further from the text than a space does."""
         for k in range(1, min(3, len(ln) - 1) + 1):
-            mark = "".join(w.text for w in ln[:k])
-            if len(mark) > 4:
+            core = [ch for w in ln[:k] for ch in w.text if ch.isalnum()]
+            if len(core) > 2:
                 break
-            if ln[k].box.x0 - ln[k - 1].box.x1 >= 0.3 * height:
+            if ln[k].box.x0 - ln[k - 1].box.x1 >= 0.6 * height:
                 return k
         return 0
 
@@ -514,9 +516,14 @@ def header_kind(text: str) -> str | None:
 
 
 def _fuzzy_words(tokens: list[str], forms: dict[str, tuple[str, ...]]) -> str | None:
-    """The key of the first form whose words appear in `tokens`, nearly right."""
+    """The key of the first form whose words appear in `tokens`, nearly right,
+    and make up most of them (a heading cell holds its label and stray
+    marks; "Menyampaikan laporan kegiatan" is a step, not a heading)."""
+    size = sum(len(t) for t in tokens)
     for key, options in forms.items():
         for form in options:
+            if size > 1.5 * len(form.replace(" ", "")) + 3:
+                continue
             n = form.count(" ") + 1
             if any(fuzz.ratio(" ".join(tokens[i:i + n]), form) >= FUZZY_LABEL
                    for i in range(len(tokens) - n + 1)):

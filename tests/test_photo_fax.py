@@ -1,0 +1,127 @@
+"""The parts that let phone photos and faxes reach the same JSON: each on a
+small real-looking input built here, where the thing tested can be seen.
+
+- raster: a thin rule blurred and JPEG'd into dashes is found whole; a line
+  of text is not a rule; a frame of desk round the page hides nothing.
+- layout: OCR-misread header labels and list markers are read by where they
+  stand; a No cell with unreadable print starts the next step.
+- ocrpage: a fax's specks go, a full stop beside its letters stays.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ingest import layout, normalize, ocrpage, raster
+from ingest.primitives import BBox, Word
+
+SCALE = 300 / 72  # px per pt: the pipeline brings every scan to 300 dpi
+
+
+def _paper(w: int = 1600, h: int = 900) -> np.ndarray:
+    return np.full((h, w), 235, np.uint8)
+
+
+def _photo(img: np.ndarray, seed: int = 1) -> np.ndarray:
+    """Blur, grain and JPEG at quality 50: what a phone does to a page."""
+    rng = np.random.default_rng(seed)
+    out = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 2.5)
+    out = np.clip(out + rng.normal(0, 4, out.shape), 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 50])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def _horizontal(segments, y: float, tol: float = 6.0):
+    return [s for s in segments if s.is_horizontal and abs((s.y0 + s.y1) / 2 - y) <= tol]
+
+
+def test_a_faint_blurred_rule_is_found_whole() -> None:
+    img = _paper()
+    cv2.line(img, (100, 450), (1500, 450), 150, 2)  # a thin gray rule
+    flat = raster.flatten_background(_photo(img), SCALE, raster.RasterSettings())
+    strong = raster.threshold(flat, raster.RasterSettings())
+    # The plain threshold breaks it up (this is why faint_rules exists) ...
+    row = (strong[445:456, 100:1500] > 0).any(axis=0)
+    assert row.mean() < 0.9
+    # ... and the page read finds one rule from end to end.
+    page = raster.read_pixels(_photo(img), 1, SCALE)
+    rules = _horizontal(page.segments, 451)
+    assert len(rules) == 1, rules
+    assert rules[0].length >= 0.97 * 1400
+
+
+def test_a_line_of_text_is_not_a_rule() -> None:
+    img = _paper()
+    for k, word in enumerate(["Menyampaikan", "laporan", "kinerja", "kepada", "Kepala", "Badan"]):
+        cv2.putText(img, word, (100 + k * 230, 450), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 40, 3)
+    page = raster.read_pixels(_photo(img), 1, SCALE)
+    assert not [s for s in page.segments if s.length > 25 * SCALE], page.segments
+
+
+def test_a_dark_frame_round_the_page_hides_no_rule() -> None:
+    img = _paper()
+    cv2.line(img, (100, 450), (1500, 450), 20, 4)
+    img[:12, :] = img[-12:, :] = 30  # the desk left at the photo's edges
+    img[:, :12] = img[:, -12:] = 30
+    page = raster.read_pixels(img, 1, SCALE)
+    assert len(_horizontal(page.segments, 451)) == 1
+
+
+def _words(line_y: float, items: list[tuple[str, float]], h: float = 20.0) -> list[Word]:
+    out, x = [], 0.0
+    for text, x0 in items:
+        x = x0
+        out.append(Word(text, BBox(x, line_y, x + 12 * len(text), line_y + h), 0.9))
+    return out
+
+
+def test_hanging_list_markers_are_renumbered_by_position() -> None:
+    # "a." read as "3", "c." as "Cc.", "b." lost to a stray "a a"; the
+    # second item wraps onto a line starting in the text column.
+    lines = [
+        _words(0, [("3", 100), ("Memahami", 160), ("peraturan", 280)]),
+        _words(30, [("a", 100), ("a", 115), ("Memahami", 160), ("sasaran", 280)]),
+        _words(60, [("dan", 160), ("program", 220)]),
+        _words(90, [("Cc.", 100), ("Mengetahui", 160), ("tugas", 300)]),
+    ]
+    texts = layout.hanging_markers(lines)
+    assert [t[0] for t in texts] == ["a.", "b.", "dan", "c."]
+    assert normalize.split_list("\n".join(" ".join(t) for t in texts)) == [
+        "Memahami peraturan", "Memahami sasaran dan program", "Mengetahui tugas"]
+
+
+def test_a_sentence_with_a_short_first_word_is_left_alone() -> None:
+    # Justified text: "Ini" then a wide gap, but the next line starts where
+    # "Ini" does, not where the second word does.
+    lines = [_words(0, [("Ini", 100), ("adalah", 180), ("prosedur", 300)]),
+             _words(30, [("yang", 100), ("berlaku", 170)])]
+    assert layout.hanging_markers(lines) == [["Ini", "adalah", "prosedur"], ["yang", "berlaku"]]
+
+
+def test_header_labels_read_through_ocr_noise() -> None:
+    assert layout.header_kind(": Keglatan ,") == "activity"
+    assert layout.header_kind("Pelaksana. ho") == "performers"
+    assert layout.header_kind('Mutu Baku "3s') == "quality"
+    assert layout.header_kind("No.") == "no"
+    assert layout.header_kind("Nomor SOP") is None
+    assert layout.header_kind("Menyampaikan laporan kegiatan") is None
+
+
+def test_a_value_of_specks_is_blank() -> None:
+    assert normalize.blank_to_none("- . ° . .") is None
+    assert normalize.blank_to_none("- 1 jam") == "- 1 jam"
+
+
+def test_despeckle_keeps_a_full_stop_and_drops_specks() -> None:
+    img = np.full((300, 600), 255, np.uint8)
+    cv2.putText(img, "Tgl", (100, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 4)
+    cv2.circle(img, (190, 146), 3, 0, -1)  # the full stop after "Tgl"
+    specks = [(400, 50), (500, 250), (50, 280), (550, 120)]
+    for x, y in specks:
+        img[y:y + 3, x:x + 3] = 0
+    out = ocrpage.despeckle(img, SCALE)
+    assert all((out[y:y + 3, x:x + 3] == 255).all() for x, y in specks)
+    assert (out[143:150, 187:194] == 0).any()
+    assert (out[100:160, 100:180] == img[100:160, 100:180]).all()  # the letters untouched
