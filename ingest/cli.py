@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -16,12 +17,9 @@ from typing import Sequence
 from .errors import ExitCode
 
 
-def _fmt_conf(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines import batch
+    from pipelines.progress import Reporter
     from .pipeline import Settings
 
     out_dir: Path = args.out
@@ -32,35 +30,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("error: no input files found (looked for .pdf .jpg .jpeg .png .tif .tiff)",
               file=sys.stderr)
         return ExitCode.usage
-    settings = Settings(max_pages=args.max_pages)
-    rows: list[list[str]] = []
-
-    def report(res: batch.Result) -> None:
-        if not res.ok:
-            print(f"error: {res.job.source}: {res.error}", file=sys.stderr)
-        for w in res.warnings:
-            print(f"warning: {res.job.source}: {w}", file=sys.stderr)
-        rows.append([str(res.job.source), str(res.sops) if res.ok else "FAILED",
-                     str(res.steps) if res.ok else "-", res.route or "-",
-                     f"{res.seconds:.2f}", _fmt_conf(res.lowest_confidence)])
-
-    results = batch.run(jobs, settings, debug=args.debug, on_result=report)
-    batch.write_summary(out_dir, results)
-    if not args.quiet:
-        print(_table(["file", "SOPs", "steps", "route", "seconds", "lowest conf."], rows))
-        s = batch.summary(results)
-        print(f"\n{s['ok']} of {s['files']} files done, {s['failed']} failed; "
-              f"{s['sops']} SOPs, {s['steps']} steps; output in {out_dir}/")
-    failed = any(not r.ok for r in results) or bool(problems)
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return ExitCode.usage
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler:
+        try:
+            workers = batch.scheduler_workers(args.scheduler)
+        except (OSError, TimeoutError) as exc:
+            print(f"error: cannot reach the Dask scheduler at {args.scheduler} ({exc})",
+                  file=sys.stderr)
+            return ExitCode.usage
+    mode = "json" if args.json_log else "quiet" if args.quiet else "auto"
+    reporter = Reporter(len(jobs), mode)
+    try:
+        summary = batch.run(jobs, Settings(max_pages=args.max_pages), debug=args.debug,
+                            workers=min(workers, len(jobs) * batch.MAX_PAGES_PER_TASK),
+                            scheduler=args.scheduler, events=reporter, resume=args.resume)
+    finally:
+        reporter.close()
+    data = batch.write_summary(out_dir, summary, {"workers": workers,
+                                                  "scheduler": args.scheduler})
+    reporter.final(data, out_dir)
+    failed = summary.failed > 0 or bool(problems)
     return ExitCode.some_failed if failed else ExitCode.ok
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -130,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-pages", type=int, default=1000, help="refuse PDFs longer than this")
     r.add_argument("--quiet", action="store_true", help="print only errors and warnings")
     r.add_argument("--debug", action="store_true", help="show full tracebacks of internal errors")
+    r.add_argument("--workers", type=int, default=None,
+                   help="worker processes reading pages in parallel (default: the CPU count)")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask cluster instead (its workers must see the input "
+                        "files at the same paths)")
+    r.add_argument("--json-log", action="store_true",
+                   help="one JSON object per line on stdout instead of text")
+    r.add_argument("--resume", action="store_true",
+                   help="skip files whose output is already there for the same content")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check JSON files against the SOP document schema")

@@ -162,8 +162,9 @@ def image_page_count(path: Path) -> int:
         Image.MAX_IMAGE_PIXELS = limit
 
 
-def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
-    """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first."""
+def image_pages(path: Path, max_pages: int, only: int | None = None) -> Iterator[RasterPage]:
+    """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first;
+    with `only`, just that page (1-based; a batch reads pages in parallel)."""
     # Image.open reads only the header; our own guard then refuses a bomb by
     # its size before any pixel is decoded. Pillow's check would fire inside
     # open() with no size in its message, so it is lifted for this call.
@@ -183,7 +184,11 @@ def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
         if n > max_pages:
             raise TooLarge(f"the file has {n} pages, more than the limit of {max_pages} "
                            "(raise it with --max-pages)", path)
+        if only is not None and not 1 <= only <= n:
+            raise UnreadableFile(f"the file has no page {only}", path)
         for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            if only is not None and number != only:
+                continue  # seeking a frame decodes no pixels
             _check_pixels(frame.width, frame.height, path, f"page {number}")
             try:
                 gray = np.asarray(frame.convert("L"))
