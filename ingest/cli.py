@@ -1,6 +1,7 @@
 """The `sop-ingest` command: thin argument handling over the pipeline.
 
     sop-ingest run INPUT... --out DIR      files and folders -> DIR/<stem>.json
+    sop-ingest nightly WATCH --out DIR     new and changed files of a shared folder
     sop-ingest validate FILE.json...       check files against the contract
     sop-ingest eval --samples S --golden G score the pipeline against golden
 """
@@ -54,6 +55,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     reporter.final(data, out_dir)
     failed = summary.failed > 0 or bool(problems)
     return ExitCode.some_failed if failed else ExitCode.ok
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from pipelines import ledger, nightly
+    from .pipeline import Settings
+
+    watch: Path = args.watch_dir
+    if not watch.is_dir():
+        print(f"error: {watch}: no such folder", file=sys.stderr)
+        return ExitCode.usage
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return ExitCode.usage
+    opts = nightly.Options(
+        watch=watch, out=args.out, db=args.db or ledger.default_url(args.out),
+        workers=args.workers or os.cpu_count() or 1, max_attempts=args.max_attempts,
+        page_time_limit=args.page_time_limit, settle=args.settle,
+        settings=Settings(max_pages=args.max_pages))
+
+    def log(line: str) -> None:
+        if args.json_log:
+            kind, _, rest = line.partition(": ")
+            print(json.dumps({"event": kind, "detail": rest}, ensure_ascii=False), flush=True)
+        elif not args.quiet or line.startswith("failed"):
+            print(line, file=sys.stderr if line.startswith("failed") else sys.stdout, flush=True)
+
+    try:
+        report = nightly.Night(opts, log).run()
+    except ledger.LockBusy as exc:
+        print(f"error: {exc}; this run stops", file=sys.stderr)
+        return ExitCode.some_failed
+    except nightly.LeaseLost as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.some_failed
+    c = report.counts()
+    if args.json_log:
+        print(json.dumps({"event": "summary"} | c, ensure_ascii=False))
+    elif not args.quiet:
+        print(f"{c['read']} files read, {c['failed']} failed, {c['quarantined']} quarantined, "
+              f"{c['superseded']} edited, {c['renamed']} renamed, {c['duplicates']} copies, "
+              f"{c['refused']} refused, {c['waiting']} waiting, {c['unchanged']} unchanged; "
+              f"report in {args.out}/{nightly.REPORTS}/")
+    return ExitCode.some_failed if c["failed"] or c["quarantined"] else ExitCode.ok
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -133,6 +177,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true",
                    help="skip files whose output is already there for the same content")
     r.set_defaults(func=cmd_run)
+
+    n = sub.add_parser("nightly", help="read new and changed files of a shared folder "
+                                        "(for cron or a systemd timer)")
+    n.add_argument("watch_dir", type=Path, metavar="WATCH_DIR", help="the shared folder to read")
+    n.add_argument("--out", type=Path, required=True, help="output folder")
+    n.add_argument("--db", metavar="URL", help="ledger database (default: "
+                   "sqlite:///OUT/_ledger.sqlite3; or postgresql://user@host/db)")
+    n.add_argument("--workers", type=int, default=None,
+                   help="files read at once (default: the CPU count)")
+    n.add_argument("--max-attempts", type=int, default=3,
+                   help="failed files are retried on later runs this many times in all, "
+                        "then quarantined")
+    n.add_argument("--page-time-limit", type=float, default=300.0, metavar="SECONDS",
+                   help="stop a file that takes longer than this per page")
+    n.add_argument("--settle", type=float, default=60.0, metavar="SECONDS",
+                   help="a file changed more recently than this waits for the next run")
+    n.add_argument("--max-pages", type=int, default=1000, help="refuse PDFs longer than this")
+    n.add_argument("--quiet", action="store_true", help="print only failures")
+    n.add_argument("--json-log", action="store_true", help="one JSON object per line on stdout")
+    n.set_defaults(func=cmd_nightly)
 
     v = sub.add_parser("validate", help="check JSON files against the SOP document schema")
     v.add_argument("files", nargs="+", type=Path)
