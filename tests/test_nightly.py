@@ -270,3 +270,37 @@ def test_nightly_on_postgresql(watch: Path, tmp_path: Path, postgres_url: str) -
     assert rep["counts"]["renamed"] == 1 and rep["counts"]["read"] == 0
     assert {r.path for r in rows(out, postgres_url)} == {
         "sekretariat/sop-a.pdf", "sop-b-lama.pdf", "surat/undangan.pdf"}
+
+
+def test_an_output_written_before_a_lost_commit_is_adopted(watch: Path, tmp_path: Path) -> None:
+    """The state a kill between writing an output and committing its row
+    leaves: the next run takes the complete output instead of reading again."""
+    out = tmp_path / "hasil"
+    nightly(watch, out)
+    url = ledger.default_url(out)
+    with ledger.sessions(url).begin() as s:
+        row = s.scalars(select(InputFile).where(InputFile.path == "sop-b.pdf")).one()
+        row.status, row.attempts, row.finished_at = "new", 0, None
+    proc, rep = nightly(watch, out)
+    assert proc.returncode == 0
+    assert rep["recovered"] == [{"path": "sop-b.pdf", "output": "sop-b.json"}]
+    assert rep["counts"]["read"] == 0
+    row = next(r for r in rows(out) if r.path == "sop-b.pdf")
+    assert (row.status, row.attempts, row.steps) == ("done", 1, 10)
+
+
+def test_a_move_to_superseded_before_a_lost_commit_is_finished(watch: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "hasil"
+    nightly(watch, out)
+    old_json = (out / "sop-b.json").read_text()
+    old_sha = json.loads(old_json)["source"]["sha256"]
+    shutil.copy(SMALL[2], watch / "sop-b.pdf")
+    kept = out / "_superseded" / f"sop-b.{old_sha[:12]}.json"
+    kept.parent.mkdir()
+    (out / "sop-b.json").rename(kept)  # the move happened, its commit did not
+    proc, rep = nightly(watch, out)
+    assert proc.returncode == 0, proc.stderr
+    assert rep["superseded"][0]["old_output"] == f"_superseded/sop-b.{old_sha[:12]}.json"
+    assert kept.read_text() == old_json
+    assert (out / "sop-b.json").read_text() == expected_json(watch, "sop-b.pdf")
