@@ -74,12 +74,13 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         page_time_limit=args.page_time_limit, settle=args.settle,
         settings=Settings(max_pages=args.max_pages))
 
-    def log(line: str) -> None:
+    def log(event: str, line: str, **fields) -> None:
         if args.json_log:
-            kind, _, rest = line.partition(": ")
-            print(json.dumps({"event": kind, "detail": rest}, ensure_ascii=False), flush=True)
-        elif not args.quiet or line.startswith("failed"):
-            print(line, file=sys.stderr if line.startswith("failed") else sys.stdout, flush=True)
+            print(json.dumps({"event": event} | fields, ensure_ascii=False), flush=True)
+        elif event == "failed":
+            print(line, file=sys.stderr, flush=True)
+        elif not args.quiet:
+            print(line, flush=True)
 
     try:
         report = nightly.Night(opts, log).run()

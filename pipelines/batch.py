@@ -26,6 +26,7 @@ import math
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -170,6 +171,12 @@ def summarise(job: Job, doc: SopDocument, seconds: float) -> Result:
 
 # -- tasks (run in worker processes: module-level, picklable in and out) ---------
 
+# One task at a time per process: a Dask worker may run several threads, but
+# pdfium and a Tesseract engine must not be used by two threads at once
+# (start Dask workers as one process per core: `dask worker --nthreads 1`).
+_ONE_AT_A_TIME = threading.Lock()
+
+
 @dataclass(frozen=True)
 class TaskError:
     """A task's failure, as text: exceptions do not all survive pickling."""
@@ -178,6 +185,11 @@ class TaskError:
 
 
 def plan_task(path: str, settings: Settings, debug: bool) -> tuple[FilePlan | TaskError, float]:
+    with _ONE_AT_A_TIME:
+        return _plan(path, settings, debug)
+
+
+def _plan(path: str, settings: Settings, debug: bool) -> tuple[FilePlan | TaskError, float]:
     start = time.perf_counter()
     try:
         out: FilePlan | TaskError = plan_file(Path(path), settings)
@@ -192,6 +204,12 @@ def pages_task(path: str, first: int, last: int, media_type: str, settings: Sett
                debug: bool) -> tuple[list[PageResult] | TaskError, float]:
     """Pages first..last of a file; the first failing page fails the run,
     as it would fail the file read in one go."""
+    with _ONE_AT_A_TIME:
+        return _pages(path, first, last, media_type, settings, debug)
+
+
+def _pages(path: str, first: int, last: int, media_type: str, settings: Settings,
+           debug: bool) -> tuple[list[PageResult] | TaskError, float]:
     start = time.perf_counter()
     try:
         out: list[PageResult] | TaskError = [read_page(Path(path), n, media_type, settings)
@@ -269,11 +287,11 @@ class _RenewingPool(Executor):
 
 
 def scheduler_workers(scheduler: str, timeout: float = 15) -> int:
-    """How many worker threads a Dask cluster offers (its parallelism)."""
+    """How many worker processes a Dask cluster has (each runs one task at a time)."""
     from distributed import Client
 
     with Client(scheduler, set_as_default=False, timeout=timeout) as client:
-        return max(1, sum(client.nthreads().values()))
+        return max(1, len(client.nthreads()))
 
 
 # -- the run -------------------------------------------------------------------------
@@ -397,8 +415,8 @@ def run(jobs: list[Job], settings: Settings = Settings(), debug: bool = False,
         todo = _skip_done(todo, finish)
     if workers <= 1 and not scheduler:
         for job in todo:
-            events.planned(job, 0)
             res = run_job(job, settings, debug)
+            events.planned(job, res.pages)
             events.pages_done(job, res.pages)
             finish(res)
         return summary

@@ -150,7 +150,10 @@ def _warm() -> None:
 # -- the run ---------------------------------------------------------------------
 
 class Night:
-    def __init__(self, opts: Options, log: Callable[[str], None] = lambda line: None) -> None:
+    def __init__(self, opts: Options, log: Callable[..., None] = lambda event, line, **f: None
+                 ) -> None:
+        """`log(event, line, **fields)` hears of each file read, failed or
+        recovered: a plain line for people, the fields for --json-log."""
         self.o = opts
         self.log = log
         self.root = opts.watch
@@ -389,7 +392,8 @@ class Night:
                 self._update(row_id, status="done", attempts=row.attempts + 1, error=None,
                              finished_at=utcnow(), **stats)
                 self.report.recovered.append({"path": row.path, "output": row.output_path})
-                self.log(f"recovered: {row.path} (its output was complete from a crashed run)")
+                self.log("recovered", f"recovered: {row.path} (its output was complete from a "
+                                      "crashed run)", path=row.path, output=row.output_path)
                 return None
         staged = self.out / WORK / f"{row.id}{Path(row.path).suffix.lower()}"
         staged.unlink(missing_ok=True)
@@ -442,8 +446,8 @@ class Night:
                 "path": row.path, "output": row.output_path, "pages": out["pages"],
                 "sops": out["sops"], "steps": out["steps"], "title": out["title"],
                 "lowest_confidence": out["lowest_confidence"], "seconds": round(seconds, 1)})
-            self.log(f"read: {row.path}: {out['pages']} pages, {out['sops']} SOPs, "
-                     f"{out['steps']} steps")
+            self.log("read", f"read: {row.path}: {out['pages']} pages, {out['sops']} SOPs, "
+                             f"{out['steps']} steps", **self.report.came_in[-1])
             return
         quarantined = attempts >= self.o.max_attempts
         self._update(row_id, status="quarantined" if quarantined else "failed", attempts=attempts,
@@ -452,7 +456,8 @@ class Night:
                                    "quarantined": quarantined})
         what = ("quarantined (not retried until someone acts)" if quarantined
                 else f"attempt {attempts} of {self.o.max_attempts}, retried next run")
-        self.log(f"failed: {row.path}: {out['error']} ({what})")
+        self.log("failed", f"failed: {row.path}: {out['error']} ({what})",
+                 **self.report.failed[-1])
 
     # -- 4. the report ---------------------------------------------------------------
     def _fill_review(self) -> None:

@@ -18,7 +18,7 @@ body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .6em;border-bottom:1px solid #eee;vertical-align:top}
 .n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#a00}.warn{color:#a60}.muted{color:#777}
-.counts td{border:0;padding:.1em .8em .1em 0}
+.counts{width:auto}.counts td{border:0;padding:.1em .8em .1em 0}
 </style></head><body>
 <h1>Nightly report: {{ r.watch }}</h1>
 <p class="muted">Run on {{ r.host }} from {{ r.started }} to {{ r.finished }} (UTC); output in {{ r.out }}</p>

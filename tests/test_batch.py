@@ -3,6 +3,7 @@ Dask cluster give byte for byte the JSON of one process reading file after file.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import random
@@ -185,3 +186,22 @@ def test_an_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
     proc = run_cli("run", str(BORN[0]), "--out", str(tmp_path), "--scheduler",
                    f"tcp://127.0.0.1:{port}")
     assert proc.returncode == 2 and "Dask scheduler" in proc.stderr, proc.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    from pipelines.progress import Reporter
+
+    jobs, _ = batch.collect([BORN[0], BORN[1]], tmp_path)
+    err, out = _Terminal(), io.StringIO()
+    rep = Reporter(len(jobs), err=err, out=out)
+    assert rep.mode == "bar"
+    summary = batch.run(jobs, Settings(), workers=2, events=rep)
+    rep.final(summary.to_dict(), tmp_path)
+    bar = err.getvalue()
+    assert "files: 100%" in bar and "2/2" in bar and "pages: 100%" in bar and "6/6" in bar
+    assert "2 of 2 files done" in out.getvalue()
