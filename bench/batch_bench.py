@@ -39,6 +39,14 @@ def _pages(files: list[Path]) -> int:
     return sum(plan_file(f).pages for f in files)
 
 
+def _role(p: psutil.Process, main_pid: int) -> str:
+    """main (the command), worker (reads pages), or helper (multiprocessing's
+    forkserver and resource tracker, which the workers are forked from)."""
+    if p.pid == main_pid:
+        return "main"
+    return "helper" if p.ppid() == main_pid else "worker"
+
+
 def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, int], float]:
     """Wall seconds, peak RSS by pid of the run's processes, and their CPU
     seconds in all (sampled every 0.1 s)."""
@@ -47,7 +55,8 @@ def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, 
     cpu: dict[int, float] = {}
     start = time.perf_counter()
     proc = subprocess.Popen([*SOP, "run", *map(str, inputs), "--out", str(out), "--quiet",
-                             "--workers", str(workers)], cwd=REPO)
+                             "--workers", str(workers)], cwd=REPO,
+                            stderr=subprocess.DEVNULL)
     stop = threading.Event()
 
     def sample() -> None:
@@ -62,7 +71,7 @@ def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, 
                     rss = p.memory_info().rss
                     t = p.cpu_times()
                     cpu[p.pid] = t.user + t.system
-                    role = "main" if p.pid == proc.pid else "worker"
+                    role = _role(p, proc.pid)
                 except psutil.NoSuchProcess:
                     continue
                 if rss > peaks.get(p.pid, ("", 0))[1]:
@@ -117,6 +126,8 @@ def _book(src: list[Path], pages: int, path: Path) -> Path:
 def memory(args) -> None:
     src = sorted((SAMPLES / "born-digital").glob("*.pdf"))
     print(f"{'pages':>6}  {'files':>5}  {'seconds':>8}  {'main MB':>8}  {'worker MB (peak of each)':<28}")
+    print("(resident memory; workers are forked from a helper holding the imported stages, "
+          "so part of theirs is shared)")
     with tempfile.TemporaryDirectory() as tmp:
         for total in args.pages:
             folder = Path(tmp) / f"in{total}"
@@ -128,7 +139,7 @@ def memory(args) -> None:
             main = max((r for role, r in peaks.values() if role == "main"), default=0)
             workers = sorted((r for role, r in peaks.values() if role == "worker"), reverse=True)
             print(f"{n_files * min(10, total):>6}  {n_files:>5}  {secs:>8.1f}  {main / 2**20:>8.0f}  "
-                  + ", ".join(f"{r / 2**20:.0f}" for r in workers[:4]))
+                  + ", ".join(f"{r / 2**20:.0f}" for r in workers))
 
 
 def main() -> None:

@@ -162,9 +162,11 @@ def image_page_count(path: Path) -> int:
         Image.MAX_IMAGE_PIXELS = limit
 
 
-def image_pages(path: Path, max_pages: int, only: int | None = None) -> Iterator[RasterPage]:
+def image_pages(path: Path, max_pages: int, first: int = 1,
+                last: int | None = None) -> Iterator[RasterPage]:
     """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first;
-    with `only`, just that page (1-based; a batch reads pages in parallel)."""
+    with `first`/`last` (1-based), only those pages (a batch reads runs of
+    pages in parallel)."""
     # Image.open reads only the header; our own guard then refuses a bomb by
     # its size before any pixel is decoded. Pillow's check would fire inside
     # open() with no size in its message, so it is lifted for this call.
@@ -184,11 +186,14 @@ def image_pages(path: Path, max_pages: int, only: int | None = None) -> Iterator
         if n > max_pages:
             raise TooLarge(f"the file has {n} pages, more than the limit of {max_pages} "
                            "(raise it with --max-pages)", path)
-        if only is not None and not 1 <= only <= n:
-            raise UnreadableFile(f"the file has no page {only}", path)
+        last = n if last is None else last
+        if not 1 <= first <= last <= n:
+            raise UnreadableFile(f"the file has no pages {first}-{last}", path)
         for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
-            if only is not None and number != only:
+            if number < first:
                 continue  # seeking a frame decodes no pixels
+            if number > last:
+                break
             _check_pixels(frame.width, frame.height, path, f"page {number}")
             try:
                 gray = np.asarray(frame.convert("L"))

@@ -119,17 +119,28 @@ class PageResult:
 
 def read_page(path: Path, number: int, media_type: str, settings: Settings = Settings()) -> PageResult:
     """Page `number` (1-based) of a file, read on its own."""
+    return read_pages(path, number, number, media_type, settings)[0]
+
+
+def read_pages(path: Path, first: int, last: int, media_type: str,
+               settings: Settings = Settings()) -> list[PageResult]:
+    """Pages first..last of a file, the file opened once; the first page
+    that fails stops the run, as it stops `ingest_file`."""
+    out: list[PageResult] = []
     try:
         if media_type == "application/pdf":
             with ExitStack() as stack:
                 pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
-                page = _pdf_page(path, pdf, number,
-                                 lambda: stack.enter_context(load.open_for_rendering(path)))
+                render = _lazy_renderer(path, stack)
+                for n in range(first, last + 1):
+                    page = _pdf_page(path, pdf, n, render)
+                    out.append(PageResult(n) if page is None else read_page_content(page, settings))
         else:
-            page = scan_page(next(load.image_pages(path, settings.max_pages, only=number)))
+            for raster in load.image_pages(path, settings.max_pages, first, last):
+                out.append(read_page_content(scan_page(raster), settings))
     except IngestError as exc:
         raise exc.with_path(path)
-    return PageResult(number) if page is None else read_page_content(page, settings)
+    return out
 
 
 def read_page_content(page: Page, settings: Settings) -> PageResult:
@@ -160,17 +171,24 @@ def _pages(path: Path, src: load.SourceFile, settings: Settings,
 
 
 def _pdf_pages(path: Path, pdf, stack: ExitStack) -> Iterator[Page]:  # pdf: pdfplumber.PDF
-    renderer = []  # opened at the first scanned page, once for the file
+    render = _lazy_renderer(path, stack)
+    for i in range(1, len(pdf.pages) + 1):
+        page = _pdf_page(path, pdf, i, render)
+        if page is not None:
+            yield page
+
+
+def _lazy_renderer(path: Path, stack: ExitStack):
+    """A function giving the PDF opened for rendering, opened at the first
+    scanned page (born-digital files never need it), once for the file."""
+    renderer: list = []
 
     def render():
         if not renderer:
             renderer.append(stack.enter_context(load.open_for_rendering(path)))
         return renderer[0]
 
-    for i in range(1, len(pdf.pages) + 1):
-        page = _pdf_page(path, pdf, i, render)
-        if page is not None:
-            yield page
+    return render
 
 
 def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
@@ -319,4 +337,4 @@ def assemble_document(path: Path, src: load.SourceFile, n_pages: int, pages: Ite
 
 
 __all__ = ["FilePlan", "IngestError", "PageResult", "Settings", "UnreadableFile", "assemble_document",
-           "ingest_file", "plan_file", "read_page"]
+           "ingest_file", "plan_file", "read_page", "read_pages"]

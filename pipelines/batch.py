@@ -40,7 +40,7 @@ from ingest.errors import IngestError
 from ingest.load import INPUT_SUFFIXES
 from ingest.model import SopDocument
 from ingest.pipeline import (FilePlan, PageResult, Settings, assemble_document, ingest_file,
-                             plan_file, read_page)
+                             plan_file, read_pages)
 
 RUN_SUMMARY = "_run.json"
 # A page task reads at most this many pages of one file (opening a PDF costs
@@ -212,8 +212,8 @@ def _pages(path: str, first: int, last: int, media_type: str, settings: Settings
            debug: bool) -> tuple[list[PageResult] | TaskError, float]:
     start = time.perf_counter()
     try:
-        out: list[PageResult] | TaskError = [read_page(Path(path), n, media_type, settings)
-                                             for n in range(first, last + 1)]
+        out: list[PageResult] | TaskError = read_pages(Path(path), first, last, media_type,
+                                                       settings)
     except IngestError as exc:
         out = TaskError(exc.reason)
     except Exception as exc:

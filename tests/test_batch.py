@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Settings, assemble_document, ingest_file, plan_file, read_page
+from ingest.pipeline import (Settings, assemble_document, ingest_file, plan_file, read_page,
+                             read_pages)
 from pipelines import batch
 
 from .conftest import SAMPLES, run_cli, text_pdf
@@ -67,6 +68,11 @@ def test_pages_read_apart_give_the_same_document(path: Path) -> None:
     pages = {n: pickle.loads(pickle.dumps(read_page(path, n, plan.source.media_type)))
              for n in numbers}
     doc = assemble_document(path, plan.source, plan.pages, [pages[n] for n in sorted(pages)])
+    assert doc.to_json() == whole
+    # and in runs of pages, each run reading the file once
+    runs = [pickle.loads(pickle.dumps(read_pages(path, a, b, plan.source.media_type)))
+            for a, b in batch.page_runs(plan.pages, 2)]
+    doc = assemble_document(path, plan.source, plan.pages, [p for run in runs for p in run])
     assert doc.to_json() == whole
 
 
