@@ -44,24 +44,25 @@ def test_kill_9_at_random_moments_then_every_file_read_once(tmp_path: Path) -> N
         (watch / f"unit-{i}").mkdir(parents=True)
         shutil.copy(p, watch / f"unit-{i}" / p.name)
     (watch / "surat").mkdir()
-    for i in range(6):
+    for i in range(12):
         text_pdf(watch / "surat" / f"surat-{i}.pdf",
                  [[f"Perihal : surat nomor {i}", "Isi surat"]] * (1 + i % 3))
     inputs = sorted(p.relative_to(watch).as_posix() for p in watch.rglob("*.pdf"))
     rng = random.Random(20261121)
     kills = 0
     done_at_kill: list[int] = []
-    for attempt in range(9):
+    for attempt in range(16):
         proc = _start(watch, out)
         done = _done(out)
         if attempt % 3 == 0:  # somewhere in start-up, the scan, or the first files
-            deadline = time.monotonic() + rng.uniform(0.2, 6.0)
-        else:  # between or inside commits: shortly after 1-3 more files are done
-            target = done + rng.randint(1, 3)
-            deadline = time.monotonic() + 120
-            while proc.poll() is None and _done(out) < target and time.monotonic() < deadline:
+            deadline = time.monotonic() + rng.uniform(0.2, 3.0)
+        else:  # between or inside commits: shortly after 1-3 more files are done,
+            # always with work left (so the run is killed, not finished)
+            target = min(done + rng.randint(1, 3), len(inputs) - 2)
+            limit = time.monotonic() + 120
+            while proc.poll() is None and _done(out) < target and time.monotonic() < limit:
                 time.sleep(0.05)
-            deadline = time.monotonic() + rng.uniform(0.0, 0.6)
+            deadline = time.monotonic() + rng.uniform(0.0, 0.4)
         try:
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -75,6 +76,8 @@ def test_kill_9_at_random_moments_then_every_file_read_once(tmp_path: Path) -> N
             done_at_kill.append(_done(out))
         else:
             break  # it finished before its kill came
+        if kills >= 6:
+            break
     print("done at each kill:", done_at_kill, "of", len(inputs))
     assert kills >= 3  # the test did test crashes, some with work half done
     assert any(0 < n < len(inputs) for n in done_at_kill), done_at_kill
