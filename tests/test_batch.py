@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
 import random
 import shutil
@@ -211,3 +212,16 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     bar = err.getvalue()
     assert "files: 100%" in bar and "2/2" in bar and "pages: 100%" in bar and "6/6" in bar
     assert "2 of 2 files done" in out.getvalue()
+
+
+def _die() -> None:
+    os._exit(9)  # a worker killed by the kernel (out of memory) or a crash in C
+
+
+def test_a_dead_worker_fails_its_tasks_and_the_pool_renews_itself() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    with batch.executor(2) as ex:
+        with pytest.raises(BrokenProcessPool):
+            ex.submit(_die).result(timeout=120)
+        assert ex.submit(os.getpid).result(timeout=120) != os.getpid()
