@@ -199,6 +199,9 @@ def downgrade(url: str, revision: str) -> None:
     _migrate(url, "downgrade", revision)
 
 
+_MIGRATION_LOCK = 0x5051_0001  # pg_advisory_xact_lock key of schema changes
+
+
 def _migrate(url: str, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -206,6 +209,10 @@ def _migrate(url: str, direction: str, revision: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine_for(url).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # the nightly run and the review app may start together: one
+            # migrates, the other waits and then finds nothing to do
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn  # env.py uses it: no URL in an ini file
         getattr(command, direction)(cfg, revision)
 

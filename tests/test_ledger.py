@@ -167,3 +167,21 @@ def test_the_heartbeat_renews_and_notices_a_takeover(url: str) -> None:
     finally:
         lease.release()
     assert lease.holder().owner == "elsewhere:1:x"  # release leaves the new holder alone
+
+
+def test_two_processes_upgrading_at_once_on_postgresql(postgres_url: str) -> None:
+    import subprocess
+    import sys
+
+    import time
+
+    start = time.time() + 10  # all imported by then: they migrate at the same moment
+    code = ("import time; from pipelines import ledger; ledger.engine_for({u!r}).connect().close(); "
+            "time.sleep(max(0, {t} - time.time())); ledger.upgrade({u!r})").format(u=postgres_url,
+                                                                              t=start)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    with ledger.engine_for(postgres_url).connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001_ledger"
