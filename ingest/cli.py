@@ -1,6 +1,7 @@
 """The `sop-ingest` command: thin argument handling over the pipeline.
 
     sop-ingest run INPUT... --out DIR      files and folders -> DIR/<stem>.json
+    sop-ingest nightly WATCH --out DIR     new and changed files of a shared folder
     sop-ingest validate FILE.json...       check files against the contract
     sop-ingest eval --samples S --golden G score the pipeline against golden
     sop-ingest vocab list|add|check        the vocabulary (ingest/vocab/commands.py)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -20,12 +22,9 @@ from typing import Sequence
 from .errors import ExitCode
 
 
-def _fmt_conf(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines import batch
+    from pipelines.progress import Reporter
     from .pipeline import Settings
 
     out_dir: Path = args.out
@@ -43,35 +42,75 @@ def cmd_run(args: argparse.Namespace) -> int:
     except vocab.VocabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.usage
-    settings = Settings(max_pages=args.max_pages, vocab=tuple(args.vocab))
-    rows: list[list[str]] = []
-
-    def report(res: batch.Result) -> None:
-        if not res.ok:
-            print(f"error: {res.job.source}: {res.error}", file=sys.stderr)
-        for w in res.warnings:
-            print(f"warning: {res.job.source}: {w}", file=sys.stderr)
-        rows.append([str(res.job.source), str(res.sops) if res.ok else "FAILED",
-                     str(res.steps) if res.ok else "-", res.route or "-",
-                     f"{res.seconds:.2f}", _fmt_conf(res.lowest_confidence)])
-
-    results = batch.run(jobs, settings, debug=args.debug, on_result=report)
-    batch.write_summary(out_dir, results)
-    if not args.quiet:
-        print(_table(["file", "SOPs", "steps", "route", "seconds", "lowest conf."], rows))
-        s = batch.summary(results)
-        print(f"\n{s['ok']} of {s['files']} files done, {s['failed']} failed; "
-              f"{s['sops']} SOPs, {s['steps']} steps; output in {out_dir}/")
-    failed = any(not r.ok for r in results) or bool(problems)
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return ExitCode.usage
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler:
+        try:
+            workers = batch.scheduler_workers(args.scheduler)
+        except (OSError, TimeoutError) as exc:
+            print(f"error: cannot reach the Dask scheduler at {args.scheduler} ({exc})",
+                  file=sys.stderr)
+            return ExitCode.usage
+    mode = "json" if args.json_log else "quiet" if args.quiet else "auto"
+    reporter = Reporter(len(jobs), mode)
+    try:
+        settings = Settings(max_pages=args.max_pages, vocab=tuple(args.vocab))
+        summary = batch.run(jobs, settings, debug=args.debug,
+                            workers=min(workers, len(jobs) * batch.MAX_PAGES_PER_TASK),
+                            scheduler=args.scheduler, events=reporter, resume=args.resume)
+    finally:
+        reporter.close()
+    data = batch.write_summary(out_dir, summary, {"workers": workers,
+                                                  "scheduler": args.scheduler})
+    reporter.final(data, out_dir)
+    failed = summary.failed > 0 or bool(problems)
     return ExitCode.some_failed if failed else ExitCode.ok
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from pipelines import ledger, nightly
+    from .pipeline import Settings
+
+    watch: Path = args.watch_dir
+    if not watch.is_dir():
+        print(f"error: {watch}: no such folder", file=sys.stderr)
+        return ExitCode.usage
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return ExitCode.usage
+    opts = nightly.Options(
+        watch=watch, out=args.out, db=args.db or ledger.default_url(args.out),
+        workers=args.workers or os.cpu_count() or 1, max_attempts=args.max_attempts,
+        page_time_limit=args.page_time_limit, settle=args.settle,
+        settings=Settings(max_pages=args.max_pages))
+
+    def log(event: str, line: str, **fields) -> None:
+        if args.json_log:
+            print(json.dumps({"event": event} | fields, ensure_ascii=False), flush=True)
+        elif event == "failed":
+            print(line, file=sys.stderr, flush=True)
+        elif not args.quiet:
+            print(line, flush=True)
+
+    try:
+        report = nightly.Night(opts, log).run()
+    except ledger.LockBusy as exc:
+        print(f"error: {exc}; this run stops", file=sys.stderr)
+        return ExitCode.some_failed
+    except nightly.LeaseLost as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.some_failed
+    c = report.counts()
+    if args.json_log:
+        print(json.dumps({"event": "summary"} | c, ensure_ascii=False))
+    elif not args.quiet:
+        print(f"{c['read']} files read, {c['failed']} failed, {c['quarantined']} quarantined, "
+              f"{c['superseded']} edited, {c['renamed']} renamed, {c['duplicates']} copies, "
+              f"{c['refused']} refused, {c['waiting']} waiting, {c['unchanged']} unchanged; "
+              f"report in {args.out}/{nightly.REPORTS}/")
+    return ExitCode.some_failed if c["failed"] or c["quarantined"] else ExitCode.ok
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -191,7 +230,36 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--debug", action="store_true", help="show full tracebacks of internal errors")
     r.add_argument("--vocab", type=Path, action="append", default=[], metavar="PATH",
                    help="extra vocabulary file (YAML) on top of the built-in one and the user's")
+    r.add_argument("--workers", type=int, default=None,
+                   help="worker processes reading pages in parallel (default: the CPU count)")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask cluster instead (its workers must see the input "
+                        "files at the same paths)")
+    r.add_argument("--json-log", action="store_true",
+                   help="one JSON object per line on stdout instead of text")
+    r.add_argument("--resume", action="store_true",
+                   help="skip files whose output is already there for the same content")
     r.set_defaults(func=cmd_run)
+
+    n = sub.add_parser("nightly", help="read new and changed files of a shared folder "
+                                        "(for cron or a systemd timer)")
+    n.add_argument("watch_dir", type=Path, metavar="WATCH_DIR", help="the shared folder to read")
+    n.add_argument("--out", type=Path, required=True, help="output folder")
+    n.add_argument("--db", metavar="URL", help="ledger database (default: "
+                   "sqlite:///OUT/_ledger.sqlite3; or postgresql://user@host/db)")
+    n.add_argument("--workers", type=int, default=None,
+                   help="files read at once (default: the CPU count)")
+    n.add_argument("--max-attempts", type=int, default=3,
+                   help="failed files are retried on later runs this many times in all, "
+                        "then quarantined")
+    n.add_argument("--page-time-limit", type=float, default=300.0, metavar="SECONDS",
+                   help="stop a file that takes longer than this per page")
+    n.add_argument("--settle", type=float, default=60.0, metavar="SECONDS",
+                   help="a file changed more recently than this waits for the next run")
+    n.add_argument("--max-pages", type=int, default=1000, help="refuse PDFs longer than this")
+    n.add_argument("--quiet", action="store_true", help="print only failures")
+    n.add_argument("--json-log", action="store_true", help="one JSON object per line on stdout")
+    n.set_defaults(func=cmd_nightly)
 
     v = sub.add_parser("validate", help="check JSON files against the SOP document schema")
     v.add_argument("files", nargs="+", type=Path)

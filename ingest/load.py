@@ -162,8 +162,11 @@ def image_page_count(path: Path) -> int:
         Image.MAX_IMAGE_PIXELS = limit
 
 
-def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
-    """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first."""
+def image_pages(path: Path, max_pages: int, first: int = 1,
+                last: int | None = None) -> Iterator[RasterPage]:
+    """Decode a JPEG, PNG or (multi-page) TIFF page by page, sizes checked first;
+    with `first`/`last` (1-based), only those pages (a batch reads runs of
+    pages in parallel)."""
     # Image.open reads only the header; our own guard then refuses a bomb by
     # its size before any pixel is decoded. Pillow's check would fire inside
     # open() with no size in its message, so it is lifted for this call.
@@ -183,7 +186,14 @@ def image_pages(path: Path, max_pages: int) -> Iterator[RasterPage]:
         if n > max_pages:
             raise TooLarge(f"the file has {n} pages, more than the limit of {max_pages} "
                            "(raise it with --max-pages)", path)
+        last = n if last is None else last
+        if not 1 <= first <= last <= n:
+            raise UnreadableFile(f"the file has no pages {first}-{last}", path)
         for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            if number < first:
+                continue  # seeking a frame decodes no pixels
+            if number > last:
+                break
             _check_pixels(frame.width, frame.height, path, f"page {number}")
             try:
                 gray = np.asarray(frame.convert("L"))

@@ -20,7 +20,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -86,9 +86,88 @@ def ingest_file(path: Path, settings: Settings = Settings(), root: Path | None =
     """One input file -> one SOP document. Raises IngestError with a plain reason."""
     try:
         src = load.inspect(path)
-        return _ingest(path, src, settings, root)
+        with ExitStack() as stack:
+            n_pages, pages = _pages(path, src, settings, stack)
+            return assemble_document(path, src, n_pages, (read_page_content(p, settings) for p in pages),
+                                     settings, root)
     except IngestError as exc:
         raise exc.with_path(path)
+
+
+# -- pages as independent tasks ------------------------------------------------
+# A batch reads one file's pages in parallel: `plan_file` says how many there
+# are, `read_page` reads one (in any process: its arguments and result are
+# picklable), `assemble_document` joins them in page order. `ingest_file` is
+# the same three steps in one process, so both give the same document.
+
+@dataclass(frozen=True)
+class FilePlan:
+    source: load.SourceFile
+    pages: int
+
+
+def plan_file(path: Path, settings: Settings = Settings()) -> FilePlan:
+    """Fingerprint a file and count its pages, refusing what cannot be read."""
+    try:
+        src = load.inspect(path)
+        if src.media_type == "application/pdf":
+            with load.open_pdf(path, settings.max_pages) as pdf:
+                return FilePlan(src, len(pdf.pages))
+        return FilePlan(src, load.image_page_count(path))
+    except IngestError as exc:
+        raise exc.with_path(path)
+
+
+@dataclass
+class PageResult:
+    """One page read as far as a page goes alone: everything but the
+    layout, which needs the page before it. `content` is None for a blank page."""
+
+    number: int
+    content: PageContent | None = None
+    tables: list = field(default_factory=list)  # list[primitives.Table]
+    graph: flowchart.FlowGraph | None = None
+    notes: list[str] = field(default_factory=list)  # warnings of this page, in order
+
+
+def read_page(path: Path, number: int, media_type: str, settings: Settings = Settings()) -> PageResult:
+    """Page `number` (1-based) of a file, read on its own."""
+    return read_pages(path, number, number, media_type, settings)[0]
+
+
+def read_pages(path: Path, first: int, last: int, media_type: str,
+               settings: Settings = Settings()) -> list[PageResult]:
+    """Pages first..last of a file, the file opened once; the first page
+    that fails stops the run, as it stops `ingest_file`."""
+    out: list[PageResult] = []
+    try:
+        if media_type == "application/pdf":
+            with ExitStack() as stack:
+                pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
+                render = _lazy_renderer(path, stack)
+                for n in range(first, last + 1):
+                    page = _pdf_page(path, pdf, n, render)
+                    out.append(PageResult(n) if page is None else read_page_content(page, settings))
+        else:
+            for raster in load.image_pages(path, settings.max_pages, first, last):
+                out.append(read_page_content(scan_page(raster), settings))
+    except IngestError as exc:
+        raise exc.with_path(path)
+    return out
+
+
+def read_page_content(page: Page, settings: Settings) -> PageResult:
+    """Flowchart, grid, and OCR (scans) of one page."""
+    content = page.content
+    notes = list(page.notes)
+    graph, rules = flowchart.read_flow(content, settings=settings.flow)
+    tables = grid.find_tables(content, rules, settings.grid)
+    if page.image is not None:
+        from . import ocr, ocrpage
+
+        image = ocrpage.for_ocr(page.image, content.scale, soft=page.soft, bilevel=page.bilevel)
+        notes.extend(ocrpage.fill_words(image, content, tables, graph, ocr.engine()))
+    return PageResult(content.number, content, tables, graph, notes)
 
 
 # -- pages from a file --------------------------------------------------------
@@ -106,25 +185,46 @@ def _pages(path: Path, src: load.SourceFile, settings: Settings,
 
 
 def _pdf_pages(path: Path, pdf, stack: ExitStack) -> Iterator[Page]:  # pdf: pdfplumber.PDF
-    renderer = None  # opened at the first scanned page, once for the file
-    for i, page in enumerate(pdf.pages, start=1):
-        try:
-            text = load.has_text_layer(page)
-            content = textlayer.read_page(page, i) if text else None
-            scanned = not text and bool(page.images)
-            dpi = load.raster_dpi(load.embedded_dpi(page)) if scanned else None
-        except IngestError:
-            raise
-        except Exception as exc:  # pdfminer fails in many ways on damaged pages
-            raise load.page_error(exc, path, i) from None
-        finally:
-            page.close()  # pdfplumber caches every page's objects otherwise
-        if content is not None:
-            yield Page(content)
-        elif dpi is not None:
-            renderer = renderer or stack.enter_context(load.open_for_rendering(path))
-            yield scan_page(load.rasterize_pdf_page(renderer, path, i, dpi))
-        # else: a blank page, nothing to read
+    render = _lazy_renderer(path, stack)
+    for i in range(1, len(pdf.pages) + 1):
+        page = _pdf_page(path, pdf, i, render)
+        if page is not None:
+            yield page
+
+
+def _lazy_renderer(path: Path, stack: ExitStack):
+    """A function giving the PDF opened for rendering, opened at the first
+    scanned page (born-digital files never need it), once for the file."""
+    renderer: list = []
+
+    def render():
+        if not renderer:
+            renderer.append(stack.enter_context(load.open_for_rendering(path)))
+        return renderer[0]
+
+    return render
+
+
+def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
+    """Page `number` of an open PDF through its route; None for a blank page.
+    `render()` gives the file opened for rendering (only scanned pages need it)."""
+    page = pdf.pages[number - 1]
+    try:
+        text = load.has_text_layer(page)
+        content = textlayer.read_page(page, number) if text else None
+        scanned = not text and bool(page.images)
+        dpi = load.raster_dpi(load.embedded_dpi(page)) if scanned else None
+    except IngestError:
+        raise
+    except Exception as exc:  # pdfminer fails in many ways on damaged pages
+        raise load.page_error(exc, path, number) from None
+    finally:
+        page.close()  # pdfplumber caches every page's objects otherwise
+    if content is not None:
+        return Page(content)
+    if dpi is not None:
+        return scan_page(load.rasterize_pdf_page(render(), path, number, dpi))
+    return None  # a blank page, nothing to read
 
 
 def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float:
@@ -206,25 +306,18 @@ def repeats(fp: Fingerprint, earlier: list[tuple[int, Fingerprint]], settings: "
     return None
 
 
-def _read_pages(pages: Iterator[Page], settings: Settings, warnings: list[str],
-                layouts: list, contents: dict, flows: dict) -> set[str]:
-    """Every page through flowchart, grid, OCR (scans) and layout; repeated
-    pages (a stack scanned twice) are used once. Returns the routes taken."""
+def _lay_out(pages: Iterable[PageResult], settings: Settings, warnings: list[str],
+            layouts: list, contents: dict, flows: dict) -> set[str]:
+    """The pages in order through layout; repeated pages (a stack scanned
+    twice) are used once. Returns the routes taken."""
     previous = None
     seen: list[tuple[int, Fingerprint]] = []
     routes: set[str] = set()
-    engine = None
     for page in pages:
         content = page.content
+        if content is None:
+            continue  # a blank page
         warnings.extend(page.notes)
-        graph, rules = flowchart.read_flow(content, settings=settings.flow)
-        tables = grid.find_tables(content, rules, settings.grid)
-        if page.image is not None:
-            from . import ocr, ocrpage
-
-            engine = engine or ocr.engine()
-            image = ocrpage.for_ocr(page.image, content.scale, soft=page.soft, bilevel=page.bilevel)
-            warnings.extend(ocrpage.fill_words(image, content, tables, graph, engine))
         routes.add(content.route)
         fp = fingerprint(content)
         dup = repeats(fp, seen, settings)
@@ -232,23 +325,23 @@ def _read_pages(pages: Iterator[Page], settings: Settings, warnings: list[str],
             warnings.append(f"page {content.number} repeats page {dup} and was used once")
             continue
         seen.append((content.number, fp))
-        lay = layout.read_page(content, tables, previous)
+        lay = layout.read_page(content, page.tables, previous)
         if lay.procedures:
             previous = lay.procedures[-1]
         elif lay.identity is not None:
             previous = None  # a new SOP: no continuation across it
         layouts.append(lay)
         contents[content.number] = content
-        flows[content.number] = graph
+        flows[content.number] = page.graph
     return routes
 
 
-def _ingest(path: Path, src: load.SourceFile, settings: Settings, root: Path | None) -> SopDocument:
+def assemble_document(path: Path, src: load.SourceFile, n_pages: int, pages: Iterable[PageResult],
+                      settings: Settings = Settings(), root: Path | None = None) -> SopDocument:
+    """A file's pages, in page order, -> its SOP document."""
     warnings: list[str] = []
     layouts, contents, flows = [], {}, {}
-    with ExitStack() as stack:
-        n_pages, pages = _pages(path, src, settings, stack)
-        routes = _read_pages(pages, settings, warnings, layouts, contents, flows)
+    routes = _lay_out(pages, settings, warnings, layouts, contents, flows)
     drafts = assemble.group_sops(layouts)
     sops = [assemble.build_sop(d, flows, contents) for d in drafts]
     for d in drafts:
@@ -267,4 +360,5 @@ def _ingest(path: Path, src: load.SourceFile, settings: Settings, root: Path | N
     return correct.correct_document(doc, vocab.load(settings.vocab), ocr_pages)
 
 
-__all__ = ["Settings", "ingest_file", "IngestError", "UnreadableFile"]
+__all__ = ["FilePlan", "IngestError", "PageResult", "Settings", "UnreadableFile", "assemble_document",
+           "ingest_file", "plan_file", "read_page", "read_pages"]

@@ -13,17 +13,21 @@ file keeps its row, an edited one gets a new row and the old one becomes
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (BigInteger, CheckConstraint, DateTime, Engine, Float, Index, Integer,
-                        String, Text, create_engine, event, text)
+                        String, Text, create_engine, event, text, update)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "InputFile", "LedgerLock", "NightlyRun", "STATUSES", "LEDGER_NAME",
+__all__ = ["Base", "InputFile", "Lease", "LedgerLock", "LockBusy", "NightlyRun", "STATUSES", "LEDGER_NAME",
            "default_url", "downgrade", "engine_for", "sessions", "upgrade", "utcnow"]
 
 LEDGER_NAME = "_ledger.sqlite3"
@@ -195,6 +199,9 @@ def downgrade(url: str, revision: str) -> None:
     _migrate(url, "downgrade", revision)
 
 
+_MIGRATION_LOCK = 0x5051_0001  # pg_advisory_xact_lock key of schema changes
+
+
 def _migrate(url: str, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -202,6 +209,10 @@ def _migrate(url: str, direction: str, revision: str) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine_for(url).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # the nightly run and the review app may start together: one
+            # migrates, the other waits and then finds nothing to do
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn  # env.py uses it: no URL in an ini file
         getattr(command, direction)(cfg, revision)
 
@@ -212,3 +223,106 @@ def dispose_all() -> None:
         for eng in _engines.values():
             eng.dispose()
         _engines.clear()
+
+
+# -- the single-run lock --------------------------------------------------------
+
+class LockBusy(RuntimeError):
+    """Another run holds the lease."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class Lease:
+    """One holder at a time per ledger and name, in the database itself (so
+    it works the same for SQLite and PostgreSQL, and for runs on different
+    machines sharing a PostgreSQL ledger).
+
+    The holder renews it every `ttl / 4` seconds from a thread. A holder
+    that crashed leaves a lease that is taken over at once when its process
+    is gone from this host, and after `ttl` seconds otherwise. Taking it is
+    one conditional UPDATE on the owner read before (compare and swap), so
+    two runs starting together cannot both win.
+    """
+
+    def __init__(self, url: str, name: str = "nightly", ttl: float = 300.0) -> None:
+        self.url, self.name, self.ttl = url, name, ttl
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        self.owner = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:12]}"
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def holder(self) -> LedgerLock | None:
+        with sessions(self.url)() as s:
+            row = s.get(LedgerLock, self.name)
+            return row if row is not None and row.owner else None
+
+    def acquire(self) -> None:
+        Session = sessions(self.url)
+        try:
+            with Session.begin() as s:
+                if s.get(LedgerLock, self.name) is None:
+                    s.add(LedgerLock(name=self.name))
+        except IntegrityError:
+            pass  # another run made the row at the same moment
+        with Session() as s:
+            row = s.get(LedgerLock, self.name)
+            seen, now = row.owner, utcnow()
+            if seen is not None and not self._stale(row, now):
+                raise LockBusy(f"another run holds the ledger: started {row.acquired_at:%Y-%m-%d %H:%M} "
+                               f"UTC on {row.host} (process {row.pid}); its lease runs until "
+                               f"{row.expires_at:%H:%M:%S} UTC unless it renews it")
+        cond = LedgerLock.owner.is_(None) if seen is None else LedgerLock.owner == seen
+        with engine_for(self.url).begin() as conn:
+            won = conn.execute(
+                update(LedgerLock).where(LedgerLock.name == self.name, cond).values(
+                    owner=self.owner, host=self.host, pid=self.pid, acquired_at=now,
+                    expires_at=now + timedelta(seconds=self.ttl))).rowcount == 1
+        if not won:
+            raise LockBusy("another run took the ledger at the same moment")
+        self._thread = threading.Thread(target=self._renew, name="lease-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _stale(self, row: LedgerLock, now: datetime) -> bool:
+        if row.expires_at is not None and row.expires_at < now:
+            return True
+        return row.host == self.host and row.pid is not None and not _pid_alive(row.pid)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.ttl / 4):
+            try:
+                with engine_for(self.url).begin() as conn:
+                    n = conn.execute(update(LedgerLock).where(
+                        LedgerLock.name == self.name, LedgerLock.owner == self.owner).values(
+                        expires_at=utcnow() + timedelta(seconds=self.ttl))).rowcount
+            except Exception:  # the database is away for a moment: try again next beat
+                continue
+            if n != 1:
+                self.lost.set()  # taken over (we were frozen past the ttl): stop writing
+                return
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with engine_for(self.url).begin() as conn:
+            conn.execute(update(LedgerLock).where(
+                LedgerLock.name == self.name, LedgerLock.owner == self.owner).values(
+                owner=None, host=None, pid=None, acquired_at=None, expires_at=None))
+
+    def __enter__(self) -> "Lease":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

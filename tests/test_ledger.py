@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -104,3 +104,85 @@ def test_downgrade_to_base_and_up_again(url: str) -> None:
 def test_postgresql_urls_use_psycopg3() -> None:
     eng = ledger.engine_for("postgresql://u@127.0.0.1:1/x")
     assert eng.dialect.driver == "psycopg"
+
+
+# -- the single-run lease ---------------------------------------------------------
+
+def test_one_holder_at_a_time(url: str) -> None:
+    ledger.upgrade(url)
+    first = ledger.Lease(url)
+    first.acquire()
+    try:
+        with pytest.raises(ledger.LockBusy, match="another run holds the ledger"):
+            ledger.Lease(url).acquire()
+        assert first.holder().owner == first.owner
+    finally:
+        first.release()
+    assert first.holder() is None
+    with ledger.Lease(url) as second:
+        assert second.holder().owner == second.owner
+
+
+def test_a_dead_holder_on_this_host_is_replaced_at_once(url: str) -> None:
+    import subprocess
+    import sys
+
+    ledger.upgrade(url)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    crashed = ledger.Lease(url, ttl=3600)
+    crashed.pid = dead.pid  # as if that process had taken it and been killed
+    crashed.acquire()
+    crashed._stop.set()  # its heartbeat died with it
+    with ledger.Lease(url) as lease:
+        assert lease.holder().pid == lease.pid
+
+
+def test_a_holder_elsewhere_is_replaced_only_when_its_lease_expired(url: str) -> None:
+    ledger.upgrade(url)
+    other = ledger.Lease(url, ttl=3600)
+    other.host = "server-lain"
+    other.acquire()
+    other._stop.set()
+    with pytest.raises(ledger.LockBusy):
+        ledger.Lease(url).acquire()
+    with ledger.sessions(url).begin() as s:  # an hour later
+        s.get(ledger.LedgerLock, "nightly").expires_at = ledger.utcnow() - timedelta(seconds=1)
+    with ledger.Lease(url) as lease:
+        assert lease.holder().host == lease.host
+
+
+def test_the_heartbeat_renews_and_notices_a_takeover(url: str) -> None:
+    import time
+
+    ledger.upgrade(url)
+    lease = ledger.Lease(url, ttl=0.4)
+    lease.acquire()
+    try:
+        first = lease.holder().expires_at
+        time.sleep(0.35)
+        assert lease.holder().expires_at > first  # renewed by the heartbeat
+        with ledger.sessions(url).begin() as s:  # someone took it over
+            s.get(ledger.LedgerLock, "nightly").owner = "elsewhere:1:x"
+        assert lease.lost.wait(5)
+    finally:
+        lease.release()
+    assert lease.holder().owner == "elsewhere:1:x"  # release leaves the new holder alone
+
+
+def test_two_processes_upgrading_at_once_on_postgresql(postgres_url: str) -> None:
+    import subprocess
+    import sys
+
+    import time
+
+    start = time.time() + 10  # all imported by then: they migrate at the same moment
+    code = ("import time; from pipelines import ledger; ledger.engine_for({u!r}).connect().close(); "
+            "time.sleep(max(0, {t} - time.time())); ledger.upgrade({u!r})").format(u=postgres_url,
+                                                                              t=start)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    with ledger.engine_for(postgres_url).connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001_ledger"
