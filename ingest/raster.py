@@ -157,7 +157,7 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
     text makes such a ridge too (its x-height band), so ridges near
     letter-sized ink are not rules: a rule's own dashes are much thinner
     than a letter is tall. Returns only what the ink lacks: the gaps."""
-    dark = cv2.subtract(255, flat).astype(np.float32)
+    dark = cv2.subtract(255, flat)  # uint8 throughout: a 300-dpi page in float32 costs 35 MB an array
     long_ = px(s.rule_run, scale, 3)
     off, gap = px(s.ridge_side, scale), px(s.ridge_gap, scale)
     size = (flat.shape[1], flat.shape[0])
@@ -179,7 +179,7 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
         # past a rule's end, the rule does not (a symbol's edge would seem to
         # run on past its corner, like a cell's)
         local = cv2.blur(dark, (3, 1) if horizontal else (1, 3))
-        ridge = ((mean - side) >= s.ridge) & (local >= s.ridge) & (mean >= crest)
+        ridge = (cv2.subtract(mean, side) >= s.ridge) & (local >= s.ridge) & (mean >= crest)
         ridge = cv2.dilate(ridge.astype(np.uint8) * 255, _rect(1 + 2 * ax, 1 + 2 * ay))
         found.append(cv2.morphologyEx(ridge, cv2.MORPH_OPEN, _rect(*along)))
     if not any(r.any() for r in found):

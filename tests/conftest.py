@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,13 @@ from reportlab.pdfgen import canvas
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 GOLDEN = REPO / "golden"
+
+# Every process the tests start, from any fixture of any scope, reads and
+# writes a vocabulary file of the test session, never the user's real one:
+# module-scoped fixtures (a review server, a batch run) start before the
+# per-test file below is set, and a review approval once taught the real
+# ~/.config/sop-ingest/vocab.yaml a role, which later runs then read.
+os.environ["SOP_INGEST_VOCAB"] = str(Path(tempfile.mkdtemp(prefix="sop-ingest-vocab-")) / "vocab.yaml")
 
 
 def text_pdf(path: Path, pages: list[list[str]]) -> Path:

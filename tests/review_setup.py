@@ -29,7 +29,8 @@ def ingest_into_ledger(files: list[Path], inbox: Path, out_dir: Path, db_url: st
     jobs, problems = batch.collect([inbox], out_dir)
     assert not problems
     wanted = {f.resolve() for f in files}
-    results = batch.run([j for j in jobs if j.source.resolve() in wanted])
+    results: list[batch.Result] = []  # the batch streams its results; these few are kept here
+    batch.run([j for j in jobs if j.source.resolve() in wanted], on_result=results.append)
     with ledger.sessions(db_url).begin() as s:
         for r in results:
             assert r.ok, r.error
@@ -54,7 +55,9 @@ def start_server(db_url: str, out_dir: Path, inbox: Path, port: int, log: Path) 
     cmd = [sys.executable, "-m", "ingest.cli", "review", "--db", db_url, "--out", str(out_dir),
            "--inbox", str(inbox), "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            env=dict(os.environ, PYTHONUNBUFFERED="1",
+                                     # its own vocabulary: approvals teach it roles
+                                     SOP_INGEST_VOCAB=str(out_dir.parent / "review-vocab.yaml")))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

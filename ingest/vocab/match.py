@@ -158,7 +158,10 @@ class Matcher:
                 for text in (term.canonical, *term.variants):
                     for w in _TOKEN_RE.findall(text):
                         targets.setdefault(w.casefold(), w)
-        for w in vocab.words:
+        # sorted: a set's order changes from process to process (string hash
+        # seeds), and the first printed form of a word, and the order of
+        # equally near candidates, must not (batch workers must agree).
+        for w in sorted(vocab.words):
             targets.setdefault(w.casefold(), w)
         self.targets = targets
         self._long = [w for w in targets if len(w) >= MIN_TOKEN]
