@@ -101,17 +101,42 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def _dedupe_outputs(jobs: list[Job]) -> list[Job]:
-    """Two inputs that would write the same JSON (a.pdf and a.jpg) keep their suffix."""
-    seen: dict[Path, int] = {}
+    """One output per input, whatever the names. Inputs that would write the
+    same JSON go under their folder's name when they come from different
+    folders (scan/a.pdf, foto/a.pdf given together), keep their suffix when
+    they share one (a.pdf and a.jpg); anything still shared gets a number."""
+    groups: dict[Path, list[Job]] = {}
     for j in jobs:
-        seen[j.output] = seen.get(j.output, 0) + 1
-    out = []
-    for j in jobs:
-        if seen[j.output] > 1:
-            name = f"{j.source.stem}_{j.source.suffix.lstrip('.').lower()}.json"
-            j = Job(j.source, j.output.with_name(name), j.root)
-        out.append(j)
-    return out
+        groups.setdefault(j.output, []).append(j)
+
+    def renamed(j: Job) -> Job:
+        clash = groups[j.output]
+        if len(clash) == 1:
+            return j
+        if len({c.source.parent.resolve() for c in clash}) == len(clash):
+            return Job(j.source, _under_input_folder(j), j.root)
+        name = f"{j.source.stem}_{j.source.suffix.lstrip('.').lower()}.json"
+        return Job(j.source, j.output.with_name(name), j.root)
+
+    taken: set[Path] = set()
+    final = []
+    for j in map(renamed, jobs):
+        path, n = j.output, 2
+        while path in taken:
+            path = j.output.with_name(f"{j.output.stem}-{n}.json")
+            n += 1
+        taken.add(path)
+        final.append(j if path == j.output else Job(j.source, path, j.root))
+    return final
+
+
+def _under_input_folder(j: Job) -> Path:
+    """The job's output moved into a folder named after the folder it came
+    from: out/a.json -> out/scan/a.json for scan/a.pdf."""
+    name = (j.root or j.source.parent).resolve().name or "input"
+    depth = len(j.source.relative_to(j.root).parts) if j.root else 1
+    out_dir = j.output.parents[depth - 1]
+    return out_dir / name / j.output.relative_to(out_dir)
 
 
 # -- output ---------------------------------------------------------------------

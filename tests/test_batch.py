@@ -225,3 +225,18 @@ def test_a_dead_worker_fails_its_tasks_and_the_pool_renews_itself() -> None:
         with pytest.raises(BrokenProcessPool):
             ex.submit(_die).result(timeout=120)
         assert ex.submit(os.getpid).result(timeout=120) != os.getpid()
+
+
+def test_same_names_from_different_folders_are_all_kept(tmp_path: Path) -> None:
+    """`run scan/ foto/` with a.pdf in both, and a.pdf beside a.jpg: every
+    input gets its own output (a collision once overwrote two of nine)."""
+    for folder in ("scan", "foto"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(BORN[0], tmp_path / folder / "a.pdf")
+    (tmp_path / "foto" / "a.jpg").write_bytes(b"\xff\xd8\xff")
+    out = tmp_path / "out"
+    jobs, problems = batch.collect([tmp_path / "scan", tmp_path / "foto"], out)
+    assert not problems
+    outputs = [j.output for j in jobs]
+    assert len(set(outputs)) == len(jobs) == 3, outputs
+    assert all(o.is_relative_to(out) for o in outputs)
