@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .primitives import BBox, PageContent, Point, Segment, Shape, Word
 
@@ -26,8 +26,11 @@ from .primitives import BBox, PageContent, Point, Segment, Shape, Word
 class FlowSettings:
     """Tolerances in PDF points; multiplied by the page's scale."""
 
-    join: float = 3.0  # stroke ends this close are joined (a bend, a T; a blurred
-    # bend in a photo leaves both strokes running ~2.5 pt past the corner)
+    join: float = 3.0  # stroke ends this close are joined (a bend: blurred in a
+    # photo, it leaves both strokes running ~2.5 pt past the corner)
+    tee: float = 3.0  # a stroke end this close to another stroke's middle joins it
+    # (a T where arrows merge), unless the end is on a symbol: a line leaving
+    # a box beside another arrow's line does not merge into it
     touch: float = 3.5  # a stroke end this close to a symbol outline touches it
     min_symbol: float = 6.0  # smaller closed shapes are not symbols
     max_symbol_fraction: float = 0.3  # of the page width: bigger is a frame
@@ -222,7 +225,8 @@ def split_segments(segments: Sequence[Segment], symbols: Sequence[Symbol],
             [s for s, f in zip(segments, flow) if not f])
 
 
-def _components(strokes: Sequence[Segment], join: float) -> list[list[int]]:
+def _components(strokes: Sequence[Segment], join: float, tee: float,
+                anchored: Callable[[Point], bool] = lambda p: False) -> list[list[int]]:
     """Strokes connected end to end or end on stroke (a T where arrows merge)."""
     parent = list(range(len(strokes)))
 
@@ -235,8 +239,9 @@ def _components(strokes: Sequence[Segment], join: float) -> list[list[int]]:
     for i, a in enumerate(strokes):
         for j in range(i + 1, len(strokes)):
             b = strokes[j]
-            if (_ends_meet(a, b, join) or any(_point_on_segment(p, b, join) for p in a.ends)
-                    or any(_point_on_segment(p, a, join) for p in b.ends)):
+            if (_ends_meet(a, b, join)
+                    or any(not anchored(p) and _point_on_segment(p, b, tee) for p in a.ends)
+                    or any(not anchored(p) and _point_on_segment(p, a, tee) for p in b.ends)):
                 parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(strokes)):
@@ -244,7 +249,12 @@ def _components(strokes: Sequence[Segment], join: float) -> list[list[int]]:
     return list(groups.values())
 
 
-def _free_ends(strokes: Sequence[Segment], idx: list[int], join: float) -> list[tuple[Point, int]]:
+def _meets(p: Point, s: Segment, join: float, tee: float) -> bool:
+    return any(_dist(p, q) <= join for q in s.ends) or _seg_dist(p, s) <= tee
+
+
+def _free_ends(strokes: Sequence[Segment], idx: list[int], join: float,
+               tee: float) -> list[tuple[Point, int]]:
     """Stroke ends that meet no other stroke of the component: (point, stroke)."""
     ends = []
     for i in idx:
@@ -253,7 +263,7 @@ def _free_ends(strokes: Sequence[Segment], idx: list[int], join: float) -> list[
             # p meets stroke j only if it is nearer to j than the piece's other
             # end q is: the stub between a bend and an arrowhead can be shorter
             # than the join tolerance, and its tip must still count as free.
-            if not any(j != i and _seg_dist(p, strokes[j]) <= join
+            if not any(j != i and _meets(p, strokes[j], join, tee)
                        and _seg_dist(p, strokes[j]) < _seg_dist(q, strokes[j]) for j in idx):
                 ends.append((p, i))
     return ends
@@ -283,14 +293,17 @@ def trace_arrows(strokes: Sequence[Segment], symbols: Sequence[Symbol], heads: S
                  scale: float = 1.0, settings: FlowSettings = FlowSettings()
                  ) -> tuple[list[Arrow], list[tuple[int, int]]]:
     """Arrows (source -> target symbol) and joins (head-less lines between symbols)."""
-    join, touch = settings.join * scale, settings.touch * scale
+    join, touch, tee = settings.join * scale, settings.touch * scale, settings.tee * scale
     arrows: list[Arrow] = []
     joins: list[tuple[int, int]] = []
     used_heads: set[int] = set()
-    for comp in _components(strokes, join):
+    def on_symbol(p: Point) -> bool:
+        return any(_on_outline(p, s.box, touch) for s in symbols)
+
+    for comp in _components(strokes, join, tee, on_symbol):
         sources: list[tuple[int, Point]] = []
         targets: list[int] = []
-        ends = [p for p, _ in _free_ends(strokes, comp, join)]
+        ends = [p for p, _ in _free_ends(strokes, comp, join, tee)]
         # Each head goes to the free end nearest to it: a stub shorter than
         # the reach has both its ends near the head, and only one is its shaft.
         pairs = sorted((hd.box.distance_to(*p), e, k) for e, p in enumerate(ends)

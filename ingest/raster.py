@@ -84,7 +84,8 @@ class RasterSettings:
     arm_band: float = 0.5  # ... within this much across the ray
     head_min: float = 2.0  # a head's fitted triangle is at least this long
     head_max: float = 14.0  # ... and at most this
-    head_margin: float = 0.6  # ink this close around a head is the head's
+    head_margin: float = 1.0  # ink this close around a head is the head's (a blurred
+    # head's base spreads past its fitted triangle and leaves stubs that hide its shaft's end)
     # line masks and segments
     min_run: float = 2.0  # opening length: shorter runs are not strokes
     bridge: float = 1.0  # gaps along a line up to this are closed first
