@@ -32,6 +32,10 @@ from .vocab.match import Fix, Matcher, matcher, score
 LIST_FIELDS = ("qualifications", "related_sops", "equipment", "warnings", "records")
 STEP_FIELDS = ("activity", "requirements", "output", "note")
 IDENTITY_FIELDS = ("agency", "unit", "title")
+DATE_FIELDS = ("created", "revised", "effective")
+# A month's name between a day and a year (or before a year alone) that OCR
+# read in lower case: print always capitalises it ("10 juli 2023").
+_LOWER_MONTH_RE = re.compile(r"(?:(?<=\d\s)|^)([a-z]+)(?=\.?\s*,?\s*\d{4}\b)")
 
 # After "Nomor"/"No." or "Tahun", a number may carry OCR's letters for
 # digits: "S2" (52), "2O14", "l2". Only tokens with a real digit in them.
@@ -84,6 +88,8 @@ def _repair(sop: Sop, m: Matcher, fixes: list[Correction]) -> None:
 
     for key in IDENTITY_FIELDS:
         _field(sop.identity, key, f"identity.{key}", m.correct_text, fixes)
+    for key in DATE_FIELDS:
+        _field(sop.identity, key, f"identity.{key}", _date_text, fixes)
     if sop.identity.approved_by is not None:
         _field(sop.identity.approved_by, "position", "identity.approved_by.position",
                m.correct_text, fixes)
@@ -104,6 +110,13 @@ def _field(obj, name: str, path: str, fix: Callable[[str], Fix], fixes: list[Cor
     old = getattr(obj, name)
     if old:
         setattr(obj, name, _record(fixes, path, old, fix(old)))
+
+
+def _date_text(text: str) -> Fix:
+    """A date with its month's name in the case print gives it."""
+    new = _LOWER_MONTH_RE.sub(
+        lambda x: x[1].capitalize() if nz.month_number(x[1]) else x[1], text)
+    return Fix(new, 100.0 if new != text else None, [])
 
 
 def _legal_text(text: str, m: Matcher) -> Fix:

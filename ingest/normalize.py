@@ -181,6 +181,12 @@ _MONTHS = {
     12: ("desember", "december", "des", "dec"),
 }
 _MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names}
+
+
+def month_number(name: str) -> int | None:
+    """1-12 for a month's name or abbreviation in Indonesian or English."""
+    return _MONTH_OF.get(name.lower().rstrip("."))
+
 # Day is optional: "Desember 2021" gives a YYYY-MM value.
 _NAMED_DATE_RE = re.compile(r"(?:\b(\d{1,2})\s*)?\b([A-Za-z]+)\.?\s*,?\s*(\d{4})\b")
 # English order: "March 3, 2022".
@@ -241,7 +247,7 @@ def parse_date_iso(text: str | None) -> str | None:
 # printed grouped "19650808 199203 1 019" or unbroken.
 _NIP_GROUPED = r"\d{8}\s?\d{6}\s?\d\s?\d{3}"
 _NIP_LABELLED_RE = re.compile(
-    rf"\bNIP\b\s*[.:]?\s*[.:]?\s*({_NIP_GROUPED}|\d(?:[\d ]*\d)?)(?!\d)", re.IGNORECASE
+    rf"\bNIP\b\s*[.:,;]?\s*[.:]?\s*({_NIP_GROUPED}|\d(?:[\d ]*\d)?)(?!\d)", re.IGNORECASE
 )
 _NIP_BARE_RE = re.compile(rf"(?<!\d){_NIP_GROUPED}(?!\d)")
 _NIP_LABEL_RE = re.compile(r"\bNIP\b", re.IGNORECASE)

@@ -764,3 +764,8 @@ def test_split_list_repairs_ocr_markers_only_in_a_real_list() -> None:
                                "Memahami RPJM"]
     assert split_list("A Rahman dan kawan menyusun laporan") == [
         "A Rahman dan kawan menyusun laporan"]
+
+
+def test_nip_label_read_with_a_comma() -> None:
+    # OCR of a blurred "NIP." often gives "NIP,"; the digits are still the NIP
+    assert parse_nip("NIP, 19701207 199503 1 002") == "197012071995031002"

@@ -125,3 +125,12 @@ def test_despeckle_keeps_a_full_stop_and_drops_specks() -> None:
     assert all((out[y:y + 3, x:x + 3] == 255).all() for x, y in specks)
     assert (out[143:150, 187:194] == 0).any()
     assert (out[100:160, 100:180] == img[100:160, 100:180]).all()  # the letters untouched
+
+
+def test_a_month_read_in_lower_case_is_capitalised_in_dates() -> None:
+    from ingest import correct
+
+    assert correct._date_text("10 juli 2023").text == "10 Juli 2023"
+    assert correct._date_text("desember 2021").text == "Desember 2021"
+    assert correct._date_text("10 Juli 2023").score is None  # nothing to change
+    assert correct._date_text("dan 2023").text == "dan 2023"  # not a month
