@@ -21,7 +21,7 @@ decision exits are labelled again now that the words exist.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -262,8 +262,11 @@ def for_ocr(img: np.ndarray, scale: float, soft: bool, bilevel: bool,
 
 
 def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: FlowGraph,
-               engine: OcrEngine, settings: OcrPageSettings = OcrPageSettings()) -> list[str]:
+               engine: OcrEngine, settings: OcrPageSettings = OcrPageSettings(),
+               max_conf: float = 1.0) -> list[str]:
     """OCR the page's regions into `page.words` and the cells; label the exits.
+    `max_conf` caps the words' confidence (a source too poor for Tesseract's
+    own confidence to be believed).
 
     Returns warnings for the document (e.g. a scanner footer removed).
     """
@@ -286,4 +289,20 @@ def fill_words(img: np.ndarray, page: PageContent, tables: list[Table], graph: F
         rest = grid.assign_words(t, rest)
     graph.arrows, graph.label_words = flowchart.label_exits(graph.arrows, graph.symbols,
                                                             page.words, k)
+    if max_conf < 1.0:
+        _cap_confidence(page, tables, max_conf)
     return warnings
+
+
+def _cap_confidence(page: PageContent, tables: list[Table], cap: float) -> None:
+    capped: dict[int, Word] = {}
+
+    def one(w: Word) -> Word:
+        if id(w) not in capped:
+            capped[id(w)] = replace(w, conf=min(w.conf, cap))
+        return capped[id(w)]
+
+    page.words = [one(w) for w in page.words]
+    for t in tables:
+        for c in t.cells:
+            c.words[:] = [one(w) for w in c.words]
