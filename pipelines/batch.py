@@ -258,8 +258,15 @@ def page_runs(pages: int, workers: int) -> list[tuple[int, int]]:
 # -- executors ---------------------------------------------------------------------
 
 def _warm_worker() -> None:
-    """Import the stages once per worker, not per task."""
+    """Import the stages once per worker, not per task; one thread each.
+    The workers are the parallelism: OpenCV's own threads (and Tesseract's,
+    limited by OMP_THREAD_LIMIT set before the workers start) only compete
+    with the other workers for the same cores."""
+    import cv2
+
     import ingest.pipeline  # noqa: F401
+
+    cv2.setNumThreads(1)
 
 
 @contextmanager
@@ -283,6 +290,9 @@ def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor]:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
+    # OpenMP reads its limit when Tesseract's library loads (the forkserver
+    # preloads it): set before the server starts, inherited by every worker.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     # forkserver: workers start from a clean process, not a copy of this one
     # with its threads (progress bar) and open files.
     ctx = multiprocessing.get_context("forkserver")
