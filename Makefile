@@ -27,10 +27,10 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 demo: setup
@@ -44,8 +44,8 @@ test: setup
 # pdfplumber, in one run of about ten minutes; writes bench/RESULTS.md.
 # Not part of `make test`. Installs the tools it compares against first.
 BENCH_STAMP := $(VENV)/.bench-stamp
-$(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install -q -e '.[dev,bench]'
+$(BENCH_STAMP): pyproject.toml constraints.txt $(STAMP)
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
 bench: setup $(BENCH_STAMP)
