@@ -98,11 +98,13 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
             if proc.roles and not cur.roles:
                 cur.roles = [nz.clean_role(r) for r in proc.roles]
                 cur.role_fields = [(lay.page, f) for f in proc.role_fields]
-            for row in proc.rows:
-                if row.no is None and row.unread_no and cur.steps:
+            for r, row in enumerate(proc.rows):
+                guess = cur.steps[-1].no + 1 if cur.steps else 1
+                if row.no is None and row.unread_no and _fits_sequence(proc.rows[r + 1:], guess):
                     # Its own row with something printed as its number: the
-                    # next step, not a continuation (those leave No blank).
-                    step = StepDraft(no=cur.steps[-1].no + 1, guessed_no=True)
+                    # next step, not a continuation (those leave No blank);
+                    # before any step, the first ("1." read as "i").
+                    step = StepDraft(no=guess, guessed_no=True)
                     step.add(row, proc)
                     cur.steps.append(step)
                 elif row.no is None and cur.steps:
@@ -117,6 +119,19 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
         if lay.signature and (lay.procedures or not cur.signature):
             cur.signature = lay.signature
     return drafts
+
+
+def _fits_sequence(later: Sequence[Row], guess: int) -> bool:
+    """Whether an unreadable No can be `guess`: the next readable number in
+    the table, if any, leaves room for it and for the unreadable ones
+    between (a sub-heading such as "A." in the No column is followed by
+    the number it would have taken)."""
+    unread = 0
+    for row in later:
+        if row.no is not None:
+            return row.no - guess - 1 >= unread
+        unread += row.unread_no
+    return True
 
 
 # -- the flowchart in the table ---------------------------------------------

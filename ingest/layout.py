@@ -54,7 +54,8 @@ QUALITY_COLUMNS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(r"^(waktu|durasi)\b"),
     "output": re.compile(r"^(output|keluaran|hasil)\b"),
 }
-STEP_NO = re.compile(r"^(\d{1,3})\s*[.)]?$")
+# "1." as printed; "1," "1:" as OCR reads a blurred full stop.
+STEP_NO = re.compile(r"^(\d{1,3})\s*[.),:;]?$")
 
 SIGNATURE_NIP = re.compile(r"\bNIP\b", re.IGNORECASE)
 

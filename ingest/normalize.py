@@ -547,7 +547,9 @@ def parse_legal_basis(text: str | None) -> LegalBasis:
 # Numbered markers "1." / "1)". Not after a digit, ".", ",", "/" or "(" so
 # "No.73", "184.4", "ayat (1)" are no markers, and not before a digit so
 # decimals and dates ("12.06.2020") are not either.
-_NUM_MARKER_RE = re.compile(r"(?<![\d.,/(])(\d{1,2})[.)](?!\d)")
+# OCR reads a blurred marker's dot as a comma: "3," before a capitalised
+# word counts too ("Pasal 3, ayat" does not: no capital follows).
+_NUM_MARKER_RE = re.compile(r"(?<![\d.,/(])(\d{1,2})(?:[.)]|,(?=\s+[A-Z]))(?!\d)")
 # Lettered markers "a." / "a)": a whole word followed by a space, so "Tk.I",
 # "a.n." and "s.d." are not markers.
 _ALPHA_MARKER_RE = re.compile(r"(?<![\w.(])([a-z])[.)](?=\s)")
@@ -595,11 +597,15 @@ def _clean_item(text: str) -> str | None:
 # "C.", "a." as "a" (the dot lost). A line opening with one letter (or the
 # same letter twice), maybe a dot, then a capitalised word is an item marker.
 _OCR_MARKER_RE = re.compile(r"(?m)^([A-Za-z])(?:\1)?[.)]?[ \t]+(?=[A-Z(])", re.IGNORECASE)
+# ... and a numbered one with its dot lost ("1 Pendidikan minimal S1" on a fax).
+_OCR_NUM_MARKER_RE = re.compile(r"(?m)^(\d{1,2})[ \t]+(?=[A-Z(])")
 
 
 def fix_ocr_markers(text: str) -> str:
-    """Line-initial markers as OCR reads them -> "a. ", "c. " (lower case, dot)."""
-    return _OCR_MARKER_RE.sub(lambda m: m.group(1).lower() + ". ", text)
+    """Line-initial markers as OCR reads them -> "a. ", "c. ", "1. " (lower
+    case, dot)."""
+    text = _OCR_MARKER_RE.sub(lambda m: m.group(1).lower() + ". ", text)
+    return _OCR_NUM_MARKER_RE.sub(lambda m: m.group(1) + ". ", text)
 
 
 def split_list(text: str | None) -> list[str]:

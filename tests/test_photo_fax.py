@@ -134,3 +134,46 @@ def test_a_month_read_in_lower_case_is_capitalised_in_dates() -> None:
     assert correct._date_text("desember 2021").text == "Desember 2021"
     assert correct._date_text("10 Juli 2023").score is None  # nothing to change
     assert correct._date_text("dan 2023").text == "dan 2023"  # not a month
+
+
+def test_list_markers_with_their_dots_lost_or_read_as_commas() -> None:
+    # A fax loses a marker's dot; a blurred photo turns it into a comma.
+    text = ("1 Pendidikan minimal S1\n2. Memahami Peraturan evaluasi kinerja\n"
+            "3 Memahami peraturan tentang\nsistem akuntabilitas\n4. Bisa mengoperasikan komputer")
+    assert normalize.split_list(text) == [
+        "Pendidikan minimal S1", "Memahami Peraturan evaluasi kinerja",
+        "Memahami peraturan tentang sistem akuntabilitas", "Bisa mengoperasikan komputer"]
+    assert normalize.split_list("1. DPA SKPD\n2. Komputer 3, ATK") == ["DPA SKPD", "Komputer", "ATK"]
+    # ... but a number in running text is no marker, nor one line alone.
+    assert normalize.split_list("Sesuai Pasal 3, ayat 2 dan Pasal 4") == [
+        "Sesuai Pasal 3, ayat 2 dan Pasal 4"]
+    assert normalize.split_list("1 Unit komputer") == ["1 Unit komputer"]
+
+
+def _proc_rows(nos: list[str]) -> layout.PageLayout:
+    """A page with one procedure table whose No cells read `nos`."""
+    rows = []
+    for i, no in enumerate(nos):
+        m = layout.STEP_NO.match(no)
+        box = BBox(0, 100 * i, 500, 100 * (i + 1))
+        rows.append(layout.Row(int(m[1]) if m else None,
+                               {"activity": layout.Field(f"Kegiatan {i}", box)}, box, 1,
+                               unread_no=not m and bool(no.strip())))
+    proc = layout.Procedure(table=None, page=1, roles=["Kepala"], role_spans=[(200, 300)],
+                            columns={}, role_cols=[2], rows=rows, header_box=None)
+    return layout.PageLayout(page=1, procedures=[proc])
+
+
+def test_unreadable_step_numbers_take_their_place_in_the_sequence() -> None:
+    from ingest import assemble
+
+    # "1." read as "i" opens the table; "2," is a blurred "2."; "§" and "&"
+    # stand for 3 and 4 before a readable 5.
+    (sop,) = assemble.group_sops([_proc_rows(["i", "2,", "§", "&", "5.", ""])])
+    assert [s.no for s in sop.steps] == [1, 2, 3, 4, 5]
+    assert [s.guessed_no for s in sop.steps] == [True, False, True, True, False]
+    assert len(sop.steps[-1].bands) == 2  # the row with a blank No continues step 5
+    # A sub-heading in the No column ("A.") before step 1 is not a step.
+    (sop,) = assemble.group_sops([_proc_rows(["A.", "1.", "2."])])
+    assert [s.no for s in sop.steps] == [1, 2]
+    assert sop.warnings == ["page 1: a row without a number before the first step was ignored"]
