@@ -67,7 +67,10 @@ class SopDraft:
 
 # -- grouping pages into SOPs -----------------------------------------------
 
-def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
+def group_sops(layouts: Sequence[PageLayout], ocr_pages: frozenset[int] | set[int] = frozenset()
+               ) -> list[SopDraft]:
+    """Pages' layouts -> SOP drafts. `ocr_pages`: the pages read by OCR, whose
+    step numbers may be misread (a text layer's are as printed, typos too)."""
     drafts: list[SopDraft] = []
     cur: SopDraft | None = None
     for lay in layouts:
@@ -109,6 +112,13 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
                     cur.steps.append(step)
                 elif row.no is None and cur.steps:
                     cur.steps[-1].add(row, proc)
+                elif row.no is not None and row.no != guess and lay.page in ocr_pages \
+                        and _next_number(proc.rows[r + 1:]) == guess + 1:
+                    # Between step n-1 and step n+1, a number that is not n
+                    # was misread ("7" read as "1" at 200 dpi): it is n.
+                    step = StepDraft(no=guess, guessed_no=True)
+                    step.add(row, proc)
+                    cur.steps.append(step)
                 elif row.no is not None:
                     step = StepDraft(no=row.no)
                     step.add(row, proc)
@@ -119,6 +129,16 @@ def group_sops(layouts: Sequence[PageLayout]) -> list[SopDraft]:
         if lay.signature and (lay.procedures or not cur.signature):
             cur.signature = lay.signature
     return drafts
+
+
+def _next_number(later: Sequence[Row]) -> int | None:
+    """The number of the next row that has one, if no unreadable one comes first."""
+    for row in later:
+        if row.no is not None:
+            return row.no
+        if row.unread_no:
+            return None
+    return None
 
 
 def _fits_sequence(later: Sequence[Row], guess: int) -> bool:

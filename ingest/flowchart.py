@@ -282,6 +282,15 @@ def _head_tip(head: Shape, shaft_end: Point) -> Point:
     return max(head.points, key=lambda p: _dist(p, shaft_end))
 
 
+def _area(head: Shape) -> float:
+    return head.box.width * head.box.height
+
+
+def _typical_area(heads: Sequence[Shape]) -> float:
+    areas = sorted(_area(h) for h in heads)
+    return areas[len(areas) // 2]
+
+
 def _nearest_symbol(p: Point, symbols: Sequence[Symbol], reach: float) -> int | None:
     best = min(range(len(symbols)), key=lambda i: symbols[i].box.distance_to(*p), default=None)
     if best is None or symbols[best].box.distance_to(*p) > reach:
@@ -313,6 +322,16 @@ def trace_arrows(strokes: Sequence[Segment], symbols: Sequence[Symbol], heads: S
         for _, e, k in pairs:
             if e not in headed and k not in headed.values():
                 headed[e] = k
+        if len(headed) == len(ends) >= 2:
+            # Every end has a head, so nothing is this line's source: one
+            # "head" is something else that blur made a triangle of (a
+            # label's letter touching the corner of a decision's exit in a
+            # phone photo). A document draws its heads alike: the one least
+            # like the page's others is that end's stroke, leaving a symbol
+            # (its far corner is where the stroke ends).
+            typical = _typical_area(heads)
+            e = max(headed, key=lambda e: abs(_area(heads[headed[e]]) - typical))
+            ends[e] = _head_tip(heads[headed.pop(e)], ends[e])
         for e, p in enumerate(ends):
             h = headed.get(e)
             if h is not None:

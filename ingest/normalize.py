@@ -246,11 +246,14 @@ def parse_date_iso(text: str | None) -> str | None:
 # The 18-digit NIP: birth date (8), appointment month (6), sex (1), serial (3),
 # printed grouped "19650808 199203 1 019" or unbroken.
 _NIP_GROUPED = r"\d{8}\s?\d{6}\s?\d\s?\d{3}"
+# The label as printed, and as OCR reads it on a poor scan: "NlP", "N1P",
+# "NP." (the I lost). Only ever looked for in an approval or signature block.
+_NIP_WORD = r"\bN[Il1|]?P\b"
 _NIP_LABELLED_RE = re.compile(
-    rf"\bNIP\b\s*[.:,;]?\s*[.:]?\s*({_NIP_GROUPED}|\d(?:[\d ]*\d)?)(?!\d)", re.IGNORECASE
+    rf"{_NIP_WORD}\s*[.:,;]?\s*[.:]?\s*({_NIP_GROUPED}|\d(?:[\d ]*\d)?)(?!\d)", re.IGNORECASE
 )
 _NIP_BARE_RE = re.compile(rf"(?<!\d){_NIP_GROUPED}(?!\d)")
-_NIP_LABEL_RE = re.compile(r"\bNIP\b", re.IGNORECASE)
+_NIP_LABEL_RE = re.compile(_NIP_WORD, re.IGNORECASE)
 _NON_DIGIT_RE = re.compile(r"\D")
 
 
@@ -321,8 +324,9 @@ _RANK_RE = re.compile(
     + r"|Penata\s+Muda" + _TINGKAT + "|Penata" + _TINGKAT
     + r"|Pengatur\s+Muda" + _TINGKAT + "|Pengatur" + _TINGKAT
     + r"|Juru\s+Muda" + _TINGKAT + "|Juru" + _TINGKAT + ")"
-    + r"(?:\s*,?\s*\(?\s*(?:IV|III|II|I)\s*[./-]\s*[a-e]\s*\)?)?"
-    + r"(?=[\s,;]*(?:NIP\b|\d{8}|$))",
+    # the golongan: "(IV.c)", "IV/b", and as OCR reads it, "(IV c)", "(lV.c)"
+    + r"(?:\s*,?\s*\(?\s*(?:IV|III|II|I|[l1|f]V|[l1|]{1,3})\s*[./-]?\s*[a-e]\s*\)?)?"
+    + rf"(?=[\s,;]*(?:{_NIP_WORD}|\d{{8}}|$))",
     re.IGNORECASE,
 )
 # Degrees written before a name. The dot is required so ordinary words

@@ -121,6 +121,10 @@ class OcrSettings:
     pad: float = 0.6  # white border, in target cap heights
     margin: float = 0.4  # kept around the text blobs when cropping tight, in cap heights
     min_conf: float = 0.3  # words below this without a letter or digit are dropped
+    # A lone "." after a cell's last word below this confidence is a speck
+    # (`ocrpage.read_cells`); elsewhere it is kept: a list marker whose digit
+    # was lost reads as one, and layout renumbers it by its place.
+    dot_conf: float = 0.9
     ink_level: int = 160  # ink is darker than this (and than Otsu's level), for the checks
     speck: float = 0.1  # blobs under (speck x cap)^2 px do not count as text
     bold_stroke: float = 0.15  # stroke width / cap height above this: bold, when judged alone
@@ -132,6 +136,13 @@ class OcrSettings:
 
 
 DEFAULT_SETTINGS = OcrSettings()
+
+# Marks that never stand alone in SOP text: a "word" of nothing else is a
+# speck, a rule's stub or dust that Tesseract read, often with confidence
+# (a two-pixel tick pair read as '"' at 0.92, a short double dash as "=" at
+# 0.97), so it is dropped whatever its confidence. Print glues its quotes to
+# a word; "-", "&", "/", ",", ":" and "*" do stand alone and are kept.
+NOISE_MARKS = frozenset("'\"`´‘’“”°«»=~^<>|_\\¥•·")
 
 # Words whose bold test is left for later: id(word) -> (its pixels as
 # Tesseract saw them, the cap height there).
@@ -515,7 +526,11 @@ class TesseractEngine:
         the blank check and the reading). With `later`, the bold test of words of
         3 or more characters is left to the caller (see `_recognise`)."""
         if mode == "sparse":
-            parts = islands(c)
+            # Islands too small to hold a letter are specks (a fax's, a
+            # photo's grain): counted, they would push a label window with a
+            # lone "T" or "Y" over max_islands into psm 11, which drops lone letters.
+            parts = [r for r in islands(c)
+                     if not c.cap or max(r[2] - r[0], r[3] - r[1]) >= 0.45 * c.cap]
             if len(parts) <= self.settings.max_islands:
                 # psm 11 drops a lone letter (0 of 108 "Y", "T", "A" rendered
                 # alone were read); each island read as a line: 102 of 108.
@@ -598,7 +613,7 @@ class TesseractEngine:
             conf = max(0.0, min(1.0, conf))
             if bx1 - bx0 < 2 or by1 - by0 < 2 or set(text) <= {"|"}:
                 continue  # degenerate boxes, rule stubs
-            if conf < s.min_conf and not any(ch.isalnum() for ch in text):
+            if not any(ch.isalnum() for ch in text) and (conf < s.min_conf or set(text) <= NOISE_MARKS):
                 continue
             pixels, cap = prep.img[by0:by1, bx0:bx1], prep.cap * k if prep.cap else None
             defer = later is not None and len(text) >= 3

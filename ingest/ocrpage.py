@@ -28,7 +28,7 @@ import numpy as np
 
 from . import flowchart, grid
 from .flowchart import FlowGraph
-from .ocr import OcrEngine, ocr_boxes, page_cap
+from .ocr import DEFAULT_SETTINGS, OcrEngine, ocr_boxes, page_cap
 from .primitives import BBox, PageContent, Table, Word, group_lines
 
 
@@ -115,6 +115,10 @@ def read_cells(img: np.ndarray, page: PageContent, tables: list[Table], graph: F
     results = ocr_boxes(engine, img, boxes, "block", text_px=cap)
     words: list[Word] = []
     for (t, i), found in zip(chosen, results):
+        # A speck after a cell's last word reads as a full stop standing
+        # apart ("kinerja ."); print glues a full stop to its word.
+        while found and found[-1].text == "." and found[-1].conf < DEFAULT_SETTINGS.dot_conf:
+            found = found[:-1]
         t.cells[i].words.extend(found)
         words.extend(found)
     return words
@@ -223,9 +227,11 @@ def sharpen(img: np.ndarray, scale: float, settings: OcrPageSettings = OcrPageSe
     """Unsharp mask: the image plus `sharpen_amount` times its difference
     from a blurred copy. Tesseract reads soft, upsampled letters far better
     once their edges are steep again."""
-    f = img.astype(np.float32)
-    blurred = cv2.GaussianBlur(f, (0, 0), settings.sharpen_radius * scale)
-    return np.clip(f + settings.sharpen_amount * (f - blurred), 0, 255).astype(np.uint8)
+    # In 8 bits throughout: float copies of a 300-dpi page are 35 MB each,
+    # and three of them made this the worker's peak of memory.
+    blurred = cv2.GaussianBlur(img, (0, 0), settings.sharpen_radius * scale)
+    a = settings.sharpen_amount
+    return cv2.addWeighted(img, 1.0 + a, blurred, -a, 0.0)
 
 
 def despeckle(img: np.ndarray, scale: float, settings: OcrPageSettings = OcrPageSettings()) -> np.ndarray:

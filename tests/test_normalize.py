@@ -769,3 +769,19 @@ def test_split_list_repairs_ocr_markers_only_in_a_real_list() -> None:
 def test_nip_label_read_with_a_comma() -> None:
     # OCR of a blurred "NIP." often gives "NIP,"; the digits are still the NIP
     assert parse_nip("NIP, 19701207 199503 1 002") == "197012071995031002"
+
+
+def test_approval_block_as_ocr_reads_it() -> None:
+    # A fax loses the golongan's dot and reads "NIP" as "NiP"; a phone photo
+    # reads "IV" as "fV" and loses the I of "NIP".
+    fax = parse_approval(["Kepala,", "Yuli Permata Mora, SE, M.Si", "Pembina Utama Muda (IV c)",
+                          "NiP 19720726 200003 2 006"])
+    assert fax == ApprovedBy(position="Kepala", name="Yuli Permata Mora, SE, M.Si",
+                             rank="Pembina Utama Muda (IV c)", nip="197207262000032006")
+    photo = parse_approval(["Kepala", "Yuli Permata Mora, SE, M.Si", "Pembina Utama Muda (fV.c)",
+                            "NP. 19720726 200003 2 006"])
+    assert (photo.name, photo.rank, photo.nip) == (
+        "Yuli Permata Mora, SE, M.Si", "Pembina Utama Muda (fV.c)", "197207262000032006")
+    # A job title that happens to start like a rank is still not one.
+    other = parse_approval(["Kepala Bidang", "Penata Laksana Barang", "Ahmad, S.Sos"])
+    assert other.rank is None

@@ -413,3 +413,44 @@ def test_cells_cost_no_more_than_one_full_page_call(eng):
           "one crop: " + ", ".join(f"{n} {1000 * t:.1f} ms" for n, t in per_call.items()))
     assert t_cells <= 1.1 * t_page
     assert per_call["empty"] < 0.01
+
+
+def test_sparse_labels_among_specks(eng):
+    """A fax's label window: lone "Y" and "T" among a score of specks. Counted
+    as islands, the specks pushed the window into psm 11, which reads no lone
+    letter; islands too small for a letter are now left out of the count."""
+    rng = np.random.default_rng(7)
+    n = ok = 0
+    for face in FONTS:
+        for labels in ([("Y", 30, 50), ("T", 95, 15)], [("T", 15, 10), ("Y", 60, 52)]):
+            img = label_window(labels, 300, face).copy()
+            for _ in range(25):  # specks of 2-3 px, away from the letters' places
+                y, x = rng.integers(5, img.shape[0] - 5), rng.integers(5, img.shape[1] - 5)
+                img[y:y + rng.integers(2, 4), x:x + rng.integers(2, 4)] = 0
+            got = sorted(w.text for w in eng.read(img, "sparse") if w.text.isalpha())
+            n += 1
+            ok += got == sorted(t for t, _, _ in labels)
+    assert ok >= n - 1, f"{ok}/{n}"
+
+
+def test_lone_speck_marks_are_not_words(eng):
+    """A cell's text with dust after it, as Tesseract reads it ('"' for a
+    tick pair at 0.92, "=" for a short double dash at 0.97, "°" for a ring,
+    "‘" for a tick): the marks standing apart are dropped; the words, and a
+    dash standing alone, are kept."""
+    k = 300 / 72
+    dusts = [
+        lambda d, x: [d.line([(x * k, 6 * k), (x * k, 9 * k)], fill=0, width=3),
+                      d.line([((x + 1.5) * k, 6 * k), ((x + 1.5) * k, 9 * k)], fill=0, width=3)],
+        lambda d, x: d.ellipse([(x * k, 6 * k), ((x + 2.5) * k, 8.5 * k)], outline=0, width=2),
+        lambda d, x: [d.line([(x * k, 10 * k), ((x + 3) * k, 10 * k)], fill=0, width=3),
+                      d.line([(x * k, 12 * k), ((x + 3) * k, 12 * k)], fill=0, width=3)],
+        lambda d, x: d.line([(x * k, 6 * k), ((x + 1) * k, 9 * k)], fill=0, width=4),
+    ]
+    for dust in dusts:
+        img = Image.new("L", (int(260 * k), int(24 * k)), 255)
+        d = ImageDraw.Draw(img)
+        d.text((4 * k, 4 * k), "Draft laporan kinerja - 2 hari", font=font(FONTS[0], 9, 300), fill=0)
+        dust(d, 190)
+        words = [w.text for w in eng.read(np.asarray(img), "block")]
+        assert words == ["Draft", "laporan", "kinerja", "-", "2", "hari"], words

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ingest import layout, normalize, ocrpage, raster
-from ingest.primitives import BBox, Word
+from ingest.primitives import BBox, Segment, Shape, Word
 
 SCALE = 300 / 72  # px per pt: the pipeline brings every scan to 300 dpi
 
@@ -177,3 +177,46 @@ def test_unreadable_step_numbers_take_their_place_in_the_sequence() -> None:
     (sop,) = assemble.group_sops([_proc_rows(["A.", "1.", "2."])])
     assert [s.no for s in sop.steps] == [1, 2]
     assert sop.warnings == ["page 1: a row without a number before the first step was ignored"]
+
+
+def test_a_misread_step_number_between_its_neighbours_is_corrected_on_ocr_pages() -> None:
+    from ingest import assemble
+
+    # "7" read as "1" between 6 and 8 on a scanned page is 7 ...
+    page = _proc_rows(["5.", "6.", "1.", "8."])
+    (sop,) = assemble.group_sops([page], ocr_pages={1})
+    assert [s.no for s in sop.steps] == [5, 6, 7, 8]
+    assert [s.guessed_no for s in sop.steps] == [False, False, True, False]
+    # ... a text layer's numbers are as printed, and a table that starts
+    # counting again (a second sub-procedure: 1, 2 after 6) keeps its numbers.
+    (sop,) = assemble.group_sops([page])
+    assert [s.no for s in sop.steps] == [5, 6, 1, 8]
+    (sop,) = assemble.group_sops([_proc_rows(["5.", "6.", "1.", "2."])], ocr_pages={1})
+    assert [s.no for s in sop.steps] == [5, 6, 1, 2]
+
+
+def _triangle(tip: tuple[float, float], base: tuple[float, float], half: float) -> Shape:
+    """A filled arrowhead shape: `tip`, and its base centred on `base`."""
+    (tx, ty), (bx, by) = tip, base
+    dx, dy = tx - bx, ty - by
+    n = (dx * dx + dy * dy) ** 0.5
+    px_, py_ = -dy / n * half, dx / n * half
+    return Shape(((tx, ty), (bx + px_, by + py_), (bx - px_, by - py_)), curved=False, filled=True)
+
+
+def test_a_letter_blurred_into_a_head_at_a_decision_exit_is_not_the_arrow_target() -> None:
+    # A decision's right exit runs right, up, and right into a process box.
+    # In a phone photo its "T" label, touching the corner by the diamond,
+    # blurs into a small triangle at the stroke's end: both ends of the line
+    # then look headed. The drawn heads are alike; the odd one is no head.
+    from ingest import flowchart
+
+    decision = flowchart.Symbol("decision", BBox(0, 100, 40, 140))
+    box = flowchart.Symbol("process", BBox(120, 20, 160, 40))
+    other = flowchart.Symbol("process", BBox(0, 200, 40, 220))
+    strokes = [Segment(46, 120, 46, 30), Segment(46, 30, 116, 30), Segment(20, 140, 20, 196)]
+    heads = [_triangle((120, 30), (114, 30), 3.0),  # drawn: into the box
+             _triangle((20, 200), (20, 194), 3.0),  # drawn: the other exit, down
+             _triangle((41, 124), (46, 121), 1.5)]  # the blurred "T"
+    arrows, _ = flowchart.trace_arrows(strokes, [decision, box, other], heads)
+    assert sorted((a.source, a.target) for a in arrows) == [(0, 1), (0, 2)]

@@ -79,3 +79,21 @@ def test_scanner_footer_lines_are_dropped() -> None:
     assert [w.text for w in kept] == ["Peringatan", "Jika", "SOP", "tidak", "dilaksanakan"]
     kept, dropped = drop_scanner_marks(line(100, "Disimpan", "dalam", "bentuk", "soft", "copy"))
     assert not dropped and len(kept) == 5
+
+
+@pytest.mark.parametrize("dpi, read_at", [(150, 300), (200, 200), (250, 250), (300, 300), (600, 400)])
+def test_scanned_pages_are_read_at_their_own_resolution_unless_too_low(dpi: int, read_at: int) -> None:
+    # A plain scanned A4 page (no desk around it, so its dpi is trusted):
+    # under 200 dpi it is brought up to 300 for the shape tests and OCR;
+    # from 200 dpi it is read as it came (up to the 400-dpi cap).
+    from ingest.load import RasterPage
+    from ingest.pipeline import scan_page
+
+    h, w = round(11.69 * dpi), round(8.27 * dpi)
+    img = np.full((h, w), 245, np.uint8)
+    for i in range(12):  # a few lines of "text" for the skew and orientation tests
+        y = int(h * (0.1 + 0.05 * i))
+        img[y:y + max(2, dpi // 60), int(w * 0.1):int(w * 0.8)] = 30
+    page = scan_page(RasterPage(number=1, image=img, dpi=float(dpi)))
+    assert page.content.scale == pytest.approx(read_at / 72, rel=0.01)
+    assert page.image.shape[0] == pytest.approx(h * read_at / dpi, rel=0.01)
