@@ -3,8 +3,10 @@
 One stage after assembly, SopDocument in, SopDocument out:
 
 - On SOPs read by OCR, misread words are repaired against the vocabulary
-  (`ingest.vocab.match`: look-alike letters, split words, whole role
-  headings), numbers misread in legal references ("Nomor S2" -> "Nomor 52"),
+  and the Indonesian dictionary (`ingest.vocab.match`: look-alike letters,
+  split words, whole role headings, OCR's letter confusions undone where
+  they reach exactly one word: "taporan" -> "laporan"), numbers misread in
+  legal references ("Nomor S2" -> "Nomor 52"),
   and a list joiner ";" read as ":" at the end of a legal reference. Each
   repaired field is listed in the SOP's `corrections` with its path, the text
   as read (`from`), the new text (`to`) and the score, so a reviewer sees it

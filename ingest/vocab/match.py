@@ -1,7 +1,8 @@
 """The matcher: conservative, explainable repair of OCR misreads against the
 vocabulary, and the canonical long form of a role.
 
-A text is changed only where OCR most likely broke a vocabulary word:
+A text is changed only where OCR most likely broke a word, tried in this
+order:
 
 1. whole phrase (a role heading): the heading, with OCR's look-alike letters
    made equal, scores at least PHRASE_SCORE against one known role and beats
@@ -12,9 +13,22 @@ A text is changed only where OCR most likely broke a vocabulary word:
    word list, the vocabulary) and reads as exactly one vocabulary word once
    look-alikes are made equal ("Pemerlntah" -> "Pemerintah", "Nornor" ->
    "Nomor", "LKJlP" -> "LKjIP"): score TOKEN_SCORE on the folded text, and
-   no other word within MARGIN.
+   no other word within MARGIN;
+4. confusion repair: a token that is not a word and that rule 3 leaves,
+   when undoing the fewest of OCR's letter confusions (CONFUSIONS, at most
+   MAX_CONFUSIONS of them) reaches exactly one word of the dictionary, the
+   shipped list or the vocabulary ("taporan" -> "laporan", "hasi!" ->
+   "hasil", "Pemenntah" -> "Pemerintah"). Two words as near are a tie, and
+   nothing changes. A token with a capital may be a name: it is repaired
+   only to a word of the shipped list or the vocabulary, and never when it
+   follows a title (NAME_TITLES: "Kabupaten Kutai"). Half of a word printed
+   in two ("ditanda tangani") is left as printed.
 
-Why only look-alikes for tokens: a printed typo ("Repormasi", "Akutabilitas",
+A "!" or "|" glued to a word is part of its token ("hasi!", "Fungsiona!"),
+read as a mark while the rest is a word or is repaired without it, and as a
+letter only when that fails.
+
+Why only look-alikes: a printed typo ("Repormasi", "Akutabilitas",
 "Undnag-Undang") and an OCR slip that drops a letter look the same, and the
 contract keeps printed wording. OCR's own errors are visual; typists' are
 not. A correct Indonesian word is never changed: the dictionary is asked
@@ -24,6 +38,7 @@ before any replacement. Recorded scores are the plain rapidfuzz ratio
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,8 +58,12 @@ MIN_TOKEN = 4  # shorter tokens are abbreviations or noise: never fuzzily matche
 HUNSPELL_ENV = "SOP_INGEST_HUNSPELL"
 HUNSPELL_DEFAULT = "/usr/share/hunspell/id_ID"  # Debian's hunspell-id
 
-# A word: letters, maybe digits OCR put in (Pemer1ntah), inner hyphens.
-_TOKEN_RE = re.compile(r"[^\W\d_][\w]*(?:-[\w]+)*")
+# A word: letters, maybe digits OCR put in (Pemer1ntah), inner hyphens, and
+# a "!" or "|" inside or at the end: OCR's reading of an l or i ("hasi!",
+# "Fungsiona! Umum"). Such a token is first read without its last marks, so
+# a word followed by "!" or a table rule keeps them (see `check_token`).
+_TOKEN_RE = re.compile(r"[^\W\d_][\w!|]*(?:-[\w!|]+)*")
+_MARKS = "!|"
 # Letters Tesseract confuses on degraded scans, folded to one form.
 _CONFUSIONS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("0", "o"), ("1", "i"), ("l", "i"),
                ("|", "i"), ("!", "i"), ("j", "i"), ("5", "s"), ("c", "e"))
@@ -102,6 +121,197 @@ def _dictionary_word(word: str) -> bool:
         return True
     hs = _hunspell()
     return hs is not None and any(hs.lookup(w) for w in {word, word.lower(), word.capitalize()})
+
+
+@dataclass(frozen=True)
+class _Affixes:
+    """The hunspell dictionary flattened for a quick first test: its stems in
+    lower case, and its prefixes and suffixes as {text added: texts stripped}."""
+
+    stems: frozenset[str]
+    prefixes: dict[str, set[str]]
+    suffixes: dict[str, set[str]]
+    longest_prefix: int
+    longest_suffix: int
+
+
+@lru_cache(maxsize=1)
+def _affixes() -> _Affixes | None:
+    hs = _hunspell()
+    if hs is None:
+        return None
+    pfx: dict[str, set[str]] = {"": {""}}
+    sfx: dict[str, set[str]] = {"": {""}}
+    for table, out in ((hs.aff.PFX, pfx), (hs.aff.SFX, sfx)):
+        for entries in table.values():
+            for e in entries:
+                out.setdefault(e.add.lower(), set()).add(e.strip.lower())
+    return _Affixes(frozenset(w.stem.lower() for w in hs.dic.words), pfx, sfx,
+                    max(map(len, pfx)), max(map(len, sfx)))
+
+
+def _may_be_word(word: str) -> bool:
+    """False only when hunspell cannot accept `word`: no prefix and up to two
+    suffixes of the dictionary (flags, conditions and case ignored) leave one
+    of its stems. A spylls lookup costs about a millisecond and confusion
+    repair tries dozens of spellings per token; this test costs some 20
+    microseconds and turns nine in ten of them away. It is looser than
+    hunspell, never stricter (tests/test_correct_confusions.py checks that
+    on the spellings the seeds and golden files give), so what it lets
+    through is still looked up."""
+    w = word.lower()
+    if w in _shipped_words() or len(w) < 2 or "-" in w:
+        return True  # one letter, a hyphenated word (hunspell splits it): left to hunspell
+    idx = _affixes()
+    if idx is None:
+        return False
+    for n in range(min(len(w), idx.longest_prefix) + 1):
+        for strip in idx.prefixes.get(w[:n], ()):
+            if _strip_suffixes(strip + w[n:], idx, 2):
+                return True
+    return False
+
+
+def _strip_suffixes(w: str, idx: _Affixes, depth: int) -> bool:
+    if w in idx.stems:
+        return True
+    if depth == 0:
+        return False
+    for n in range(1, min(len(w), idx.longest_suffix) + 1):
+        for strip in idx.suffixes.get(w[-n:], ()):
+            if _strip_suffixes(w[:-n] + strip, idx, depth - 1):
+                return True
+    return False
+
+
+@lru_cache(maxsize=50000)
+def _spelling_is_word(word: str) -> bool:
+    """A spelling confusion repair made is a word: in the shipped list, or
+    in the dictionary in lower case or capitalised (a proper noun). A word
+    in capitals is looked up so too, as hunspell reads capitals; spylls'
+    own lookup of capitals takes a single letter with an affix for a word
+    ("IKU" as i + -ku, "B"), which is harmless when it keeps a token as
+    printed but would make a repair."""
+    low = word.lower()
+    if low in _shipped_words():
+        return True
+    hs = _hunspell()
+    if hs is None or not _may_be_word(low):
+        return False
+    return bool(hs.lookup(low) or hs.lookup(low.capitalize()))
+
+
+# -- confusion repair -----------------------------------------------------------
+#
+# The look-alike folds above only reach vocabulary words. Most words OCR
+# breaks on a fax or a phone photo are ordinary Indonesian ("taporan" for
+# laporan, "hasi!" for hasil), so a token that is not a word is also tried
+# against the dictionary: every spelling reachable by undoing a few of the
+# confusions below is looked up, and the token is replaced only when exactly
+# one word is reached with the fewest undone confusions.
+#
+# (read, printed, where) in lower case: OCR read `read` where `printed` was
+# printed. `where` is "any" (digits, marks and stems have no case that tells
+# them apart), "lower" (the read letters are in lower case: in capitals the
+# shapes differ, "RN" is not "M") or "start" (lower case, and the token's
+# first letter).
+# The set is the one usually given for Tesseract on degraded print, each
+# for a reason of shape:
+# - one vertical stroke: l, i, 1, | and ! (and I, lower case i here) are a
+#   plain stem, or nearly, once a fax or a photo blurs serifs and dots: any
+#   of them for l or i.
+# - t for l, and for a capital I at the start of a word: a stem crossed by
+#   a speck at x-height (fax noise) reads as t. It is the loosest kept (one
+#   undoing turns 3% of the seeds' words into another: format/formal,
+#   kota/kola), but on their correct text it made no word of a typo or a
+#   name, and it is the fax samples' commonest misreading.
+# - letters broken apart or run together, both ways (a thin join lost on a
+#   light scan, filled in on a dark one): rn/m, cl/d, ri/n, li/h, vv/w, ii/u.
+# - e/c both ways: the bar of e lost or filled.
+# - digits shaped like letters inside a word: 0 o, 5 s, 8 b.
+# Left out, measured on the correct words of the seeds and samples (how
+# many one undoing turns into another word; a rule that joins words to
+# words also turns printed typos and names into words):
+# - a/e, e/a (3% of words: badan/bedan, berita/barita): they made words of
+#   the printed typos "Kepagawaian" and "kapada", which the contract keeps.
+# - a/o (1.5%): a and o are the commonest letters, so a site in most words.
+# - l for t (a lost crossbar; 1.7%): the name "Balangan" becomes batangan.
+# - h/b, u/n, f/t, i/r (0.3-1.1%: tahun/tabun, keuangan/kenangan,
+#   draf/drat, sampai/sampar): not what these scans do (only "Caparan" for
+#   capaian on the fax sample is r for i), so all risk and no gain here.
+# A printed typo is a letter a typist changed, not a shape: with this set
+# "Repormasi", "Akutabilitas" and "Undnag" reach no word.
+CONFUSIONS: tuple[tuple[str, str, str], ...] = (
+    *((r, p, "any") for r in "li1|!" for p in "li" if r != p),
+    ("t", "l", "lower"), ("t", "I", "start"),
+    ("rn", "m", "lower"), ("m", "rn", "lower"), ("cl", "d", "lower"), ("d", "cl", "lower"),
+    ("ri", "n", "lower"), ("n", "ri", "lower"), ("li", "h", "lower"), ("h", "li", "lower"),
+    ("vv", "w", "lower"), ("w", "vv", "lower"), ("ii", "u", "lower"), ("u", "ii", "lower"),
+    ("e", "c", "lower"), ("c", "e", "lower"),
+    ("0", "o", "any"), ("5", "s", "any"), ("8", "b", "any"),
+)
+# Undone at most, in tokens of 4-5 letters, 6-9, 10 and more: a short token
+# is near many words, a long one can carry more than one error and stay
+# far from all words but one.
+MAX_CONFUSIONS = (1, 2, 3)
+MAX_SPELLINGS = 300  # spellings tried per token; more and the token is left as read
+MAX_REPAIR_LENGTH = 30  # longer "words" are OCR's run-together lines, not words
+# Words a name follows ("Kabupaten Kutai Barat", "Bapak Sunardi"). A name is
+# in no dictionary, and one that reads as a word with a confusion undone
+# ("Kutai" as kulai) must not become it: the capitalised words after these
+# are never repaired to dictionary words.
+NAME_TITLES = frozenset({"kabupaten", "kab", "kota", "provinsi", "prov", "kecamatan", "kec",
+                         "kelurahan", "kel", "desa", "kampung", "dusun", "jalan", "jl",
+                         "bapak", "bpk", "ibu", "sdr", "sdri", "saudara", "saudari"})
+
+
+def _max_confusions(token: str) -> int:
+    letters = sum(c.isalpha() for c in token)
+    return MAX_CONFUSIONS[0 if letters <= 5 else 1 if letters <= 9 else 2]
+
+
+def _sites(token: str) -> list[tuple[int, int, str, str]]:
+    """Where a confusion could be undone: (start, end, read, printed), in order."""
+    low = token.lower()
+    if len(low) != len(token):
+        return []
+    sites = []
+    for read, printed, where in CONFUSIONS:
+        i = low.find(read)
+        while i != -1:
+            seen = token[i:i + len(read)]
+            if (where == "any" or seen.islower()) and (where != "start" or i == 0):
+                sites.append((i, i + len(read), read, printed))
+            i = low.find(read, i + 1)
+    return sorted(sites)
+
+
+def _spell(token: str, combo: tuple[tuple[int, int, str, str], ...]) -> str:
+    """`token` with the confusions of `combo` undone, in the token's letter
+    case: capitals in a word of capitals, a capital first letter kept, and a
+    tall stem read at the start (l, 1, |, !) taken for a capital I."""
+    spans = {i for s, e, _, _ in combo for i in range(s, e)}
+    rest = [c for i, c in enumerate(token) if i not in spans and c.isalpha()]
+    capitals = len(rest) > 1 and all(c.isupper() for c in rest)
+    out, pos = [], 0
+    for start, end, read, printed in combo:
+        out.append(token[pos:start])
+        if capitals:
+            printed = printed.upper()
+        elif start == 0 and (token[0].isupper() or (printed == "i" and read in "l1|!")):
+            printed = printed[0].upper() + printed[1:]
+        out.append(printed)
+        pos = end
+    out.append(token[pos:])
+    return "".join(out)
+
+
+def _count(n: int) -> str:
+    return "one OCR confusion" if n == 1 else f"{n} OCR confusions"
+
+
+def _describe(combo: tuple[tuple[int, int, str, str], ...]) -> str:
+    return ", ".join(f"{r!r} read for {p!r}" for _, _, r, p in combo)
 
 
 # -- the matcher ----------------------------------------------------------------
@@ -167,16 +377,20 @@ class Matcher:
         self._long = [w for w in targets if len(w) >= MIN_TOKEN]
         self._long_folded = [fold(w) for w in self._long]
         self.role_variants = vocab.variants("roles")
+        self._repairs: dict[str, tuple[int, list[tuple[str, str]], int]] = {}
 
     # ---- words
 
     def is_word(self, token: str) -> bool:
         """A correct word: in the vocabulary, the shipped list or the
-        Indonesian dictionary (each part of a hyphenated word)."""
+        Indonesian dictionary (each part of a hyphenated word, or the whole
+        of one the dictionary lists so: "masing-masing", whose "masing" is
+        no word alone)."""
         if token.casefold() in self.targets:
             return True
         parts = [p for p in token.split("-") if p]
-        return bool(parts) and all(_dictionary_word(p) for p in parts)
+        return bool(parts) and (all(_dictionary_word(p) for p in parts)
+                                or (len(parts) > 1 and _dictionary_word(token)))
 
     def candidates(self, token: str, limit: int = 3) -> list[Candidate]:
         """The nearest vocabulary words, best first, one per word."""
@@ -184,7 +398,38 @@ class Matcher:
         return [Candidate(self.targets[self._long[i]], score(token, self._long[i]), round(s, 1))
                 for _, s, i in found]
 
-    def check_token(self, token: str) -> Decision:
+    def check_token(self, token: str, before: str | None = None,
+                    after: str | None = None, title: str | None = None) -> Decision:
+        """What becomes of one token; `before` and `after` are its neighbours
+        when one space parts them (a word printed in two is not repaired),
+        `title` the word of NAME_TITLES whose name the token is part of.
+
+        A "!" or "|" in a token is read as a mark first, as a letter last:
+        "Disposisi|" and "Perhatian!" are a word and a mark, "Kepaia|" is
+        repaired and keeps its mark, and only a token that is no word and
+        stays unrepaired without its last marks has them read as letters
+        ("hasi!" -> "hasil"). A mark inside that no rule reads as a letter
+        parts two words ("Kepaia|Badan": table rule between two cells)."""
+        stem = token.rstrip(_MARKS)
+        if stem and stem != token:
+            d = self.check_token(stem, before, after, title)
+            if d.changed or self.is_word(stem):
+                return Decision(token, d.result + token[len(stem):],
+                                f"{d.reason}, then {token[len(stem):]!r}", d.candidates)
+        d = self._check(token, before, after, title)
+        if d.changed or not any(c in _MARKS for c in stem) or self.is_word(token):
+            return d
+        pieces = re.split(f"([{re.escape(_MARKS)}]+)", token)
+        parts = [self.check_token(p) if i % 2 == 0 and p else None for i, p in enumerate(pieces)]
+        changed = [x for x in parts if x is not None and x.changed]
+        if not changed:
+            return d
+        return Decision(token, "".join(x.result if x else p for x, p in zip(parts, pieces)),
+                        "; ".join(f"{x.text}: {x.reason}" for x in changed),
+                        sorted((c for x in changed for c in x.candidates[:1]), key=lambda c: c.score))
+
+    def _check(self, token: str, before: str | None, after: str | None,
+               title: str | None) -> Decision:
         if token.casefold() in self.targets:
             return Decision(token, token, "a vocabulary word")
         letters = sum(c.isalpha() for c in token)
@@ -194,9 +439,19 @@ class Matcher:
             return Decision(token, token, "a correct Indonesian word")
         cands = self.candidates(token)
         if not cands or cands[0].folded < TOKEN_SCORE:
-            best = f" (nearest {cands[0].text}: {cands[0].folded:.1f})" if cands else ""
-            return Decision(token, token, "not a word, but no vocabulary word reads the same with "
-                            f"OCR look-alike letters{best}", cands)
+            d = self._confusion_repair(token, cands)
+            if d.changed and title:
+                return Decision(token, token, f"a name after {title!r} (names are in no "
+                                f"dictionary; {d.result} is not taken for it): left as printed",
+                                d.candidates)
+            if d.changed:
+                # "ditanda tangani": a word printed in two halves, the first
+                # no word alone ("ditanda" would read as dilanda); print kept.
+                for joined in (before and before + token, after and token + after):
+                    if joined and self.is_word(joined):
+                        return Decision(token, token, f"not a word alone, but {joined} is a word "
+                                        "printed in two: left as printed", d.candidates)
+            return d
         second = cands[1].folded if len(cands) > 1 else 0.0
         if cands[0].folded - second < MARGIN:
             return Decision(token, token, f"{cands[0].text} ({cands[0].folded:.1f}) does not beat "
@@ -204,6 +459,79 @@ class Matcher:
         to = _match_case(token, cands[0].text)
         return Decision(token, to, f"not a word; reads as {cands[0].text} with OCR look-alike "
                         f"letters, {cands[0].folded - second:.1f} ahead of the next", cands)
+
+    def _confusion_repair(self, token: str, cands: list[Candidate]) -> Decision:
+        """The last rule: the one word (dictionary, shipped list or
+        vocabulary) reached by undoing the fewest OCR confusions, if there is
+        exactly one (see CONFUSIONS)."""
+        found = self._repairs.get(token)
+        if found is None:
+            found = self._repairs[token] = self._reach(token)
+            if len(self._repairs) > 50000:  # a bound for long batch runs
+                self._repairs.clear()
+        n, words, tried = found
+        best = f" (nearest vocabulary word {cands[0].text}: {cands[0].folded:.1f})" if cands else ""
+        which = ("word of the shipped list or the vocabulary (with a capital it may be a name)"
+                 if token[:1].isupper() else "word")
+        if not words:
+            why = (f"more than {MAX_SPELLINGS} spellings to try" if tried > MAX_SPELLINGS
+                   else f"no {which} within {_count(_max_confusions(token))} undone "
+                        f"({tried} spellings tried)")
+            return Decision(token, token, "not a word, but no vocabulary word reads the same with "
+                            f"OCR look-alike letters{best}, and {why}", cands)
+        found_cands = [Candidate(w, score(token, w), folded_score(token, w)) for w, _ in words]
+        if len(words) > 1:
+            names = [w for w, _ in words]
+            return Decision(token, token, f"not a word; {', '.join(names[:-1])} and {names[-1]} "
+                            f"are each {_count(n)} away: left as read", found_cands)
+        word, how = words[0]
+        if tried > MAX_SPELLINGS:
+            return Decision(token, token, f"not a word; {word} is {_count(n)} away, but more than "
+                            f"{MAX_SPELLINGS} spellings would need trying to know it is the only "
+                            "one: left as read", found_cands)
+        return Decision(token, word, f"not a word; {word} is the only {which} {_count(n)} away "
+                        f"({how})", found_cands)
+
+    def _reach(self, token: str) -> tuple[int, list[tuple[str, str]], int]:
+        """(confusions undone, [(word, which confusions)] at that count,
+        spellings tried). The search stops at the first count that reaches a
+        word; past MAX_SPELLINGS it stops (tried > MAX_SPELLINGS)."""
+        if len(token) > MAX_REPAIR_LENGTH:
+            return 0, [], 0
+        sites, tried = _sites(token), 0
+        # A word with a capital may be a name, and hunspell's 30,000 stems
+        # with their affixes hold rare words a name reads as once a confusion
+        # is undone ("Kutai" as kulai, "Katingan" as kalingan): such a token
+        # is repaired only to a word of SOPs (the shipped list, the vocabulary).
+        domain = token[:1].isupper()
+        for n in range(1, _max_confusions(token) + 1):
+            words: dict[str, tuple[str, str]] = {}
+            for combo in itertools.combinations(sites, n):
+                if any(a[1] > b[0] for a, b in zip(combo, combo[1:])):
+                    continue  # overlapping: two readings of the same letters
+                tried += 1
+                if tried > MAX_SPELLINGS:
+                    return n, list(words.values()), tried
+                spelled = _spell(token, combo)
+                if self._spelled_word(spelled, domain):
+                    known = self.targets.get(spelled.casefold())
+                    word = _match_case(token, known) if known else spelled
+                    words.setdefault(word.casefold(), (word, _describe(combo)))
+            if words:
+                return n, list(words.values()), tried
+        return 0, [], tried
+
+    def _spelled_word(self, text: str, domain: bool = False) -> bool:
+        """is_word, with the quick test first (most spellings are no word);
+        `domain`: only the shipped list and the vocabulary are asked."""
+        if text.casefold() in self.targets:
+            return True
+        parts = [p for p in text.split("-") if p]
+        if domain:
+            return bool(parts) and all(p.casefold() in self.targets or p.casefold() in _shipped_words()
+                                       for p in parts)
+        return bool(parts) and (all(_spelling_is_word(p) for p in parts)
+                                or (len(parts) > 1 and _spelling_is_word(text)))
 
     # ---- texts
 
@@ -214,8 +542,12 @@ class Matcher:
         decisions: list[Decision] = []
         pieces: list[str] = []
         pos, i, low = 0, 0, None
+        title: str | None = None  # the NAME_TITLES word whose name is being read
         while i < len(tokens):
             m = tokens[i]
+            gap = text[tokens[i - 1].end():m.start()] if i > 0 else ""
+            if title is not None and not (gap.strip(" .") == "" and m[0][:1].isupper()):
+                title = None
             pieces.append(text[pos:m.start()])
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             joined = self._join(m[0], nxt[0]) if nxt and text[m.end():nxt.start()] == " " else None
@@ -223,9 +555,14 @@ class Matcher:
                 read = f"{m[0]} {nxt[0]}"
                 d = Decision(read, joined, "a vocabulary word split in two",
                              [Candidate(joined, score(read, joined), folded_score(read, joined))])
-                pos, i = nxt.end(), i + 2
+                pos, i, title = nxt.end(), i + 2, None
             else:
-                d = self.check_token(m[0])
+                prev = tokens[i - 1] if i > 0 else None
+                d = self.check_token(
+                    m[0], prev[0] if prev and text[prev.end():m.start()] == " " else None,
+                    nxt[0] if nxt and text[m.end():nxt.start()] == " " else None, title)
+                if m[0].rstrip(_MARKS).casefold() in NAME_TITLES:
+                    title = m[0]
                 pos, i = m.end(), i + 1
             pieces.append(d.result)
             if d.changed:
