@@ -134,9 +134,9 @@ def test_correct_sentences_from_the_seeds_come_out_unchanged(m: Matcher, sentenc
     assert fix.text == sentence, fix.decisions
 
 
-# The seed files themselves (shared/seeds beside the repository): 000, 001
-# and 004 are text layers, printed wording with its typos; 002 is an OCR.
-SEEDS = Path(os.environ.get("SOP_INGEST_SEEDS", REPO.parent / "shared" / "seeds"))
+# The seed files themselves (tests/resources/seeds): 000, 001 and 004 are
+# text layers, printed wording with its typos; 002 is an OCR.
+SEEDS = Path(__file__).parent / "resources" / "seeds"
 CLEAN_SEEDS = ("000", "001", "004")
 
 
@@ -145,8 +145,7 @@ def _seed_texts(prefix: str) -> list[str]:
     table row's cells are the fields the stage corrects). The files mark
     bold text with markdown's ** , which is no printed character."""
     paths = sorted(SEEDS.glob(f"{prefix}_*.txt"))
-    if not paths:
-        pytest.skip(f"the seed files are not at {SEEDS} (set SOP_INGEST_SEEDS)")
+    assert paths, f"no seed file {prefix}_*.txt in {SEEDS}"
     out: list[str] = []
     for line in paths[0].read_text("utf-8").replace("**", "").splitlines():
         for piece in dict.fromkeys([line, *line.split("\t")]):
