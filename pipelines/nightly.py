@@ -49,7 +49,7 @@ from ingest.model import SopDocument
 from ingest.pipeline import Settings, ingest_file, plan_file
 
 from . import ledger, watchfolder
-from .batch import fsync_dir, internal_error, write_atomic
+from .batch import fsync_dir, internal_error, output_rel, write_atomic
 from .ledger import InputFile, NightlyRun, utcnow
 
 SUPERSEDED = "_superseded"
@@ -276,11 +276,17 @@ class Night:
 
     def _plan_output(self, rel: str, outputs: set[str]) -> str:
         """`a/b.pdf` -> `a/b.json`, as `run` writes it; `a/b_pdf.json` when
-        another live file (a/b.jpg) has that name already."""
-        p = Path(rel)
+        another live file (a/b.jpg) has that name already. A top-level name
+        starting with "_" gets one more (batch.output_rel): `_work/x.pdf`
+        -> `__work/x.json`, never into the tool's own `_work/` (emptied after
+        every run), `_reports/` or `_superseded/`."""
+        p = Path(output_rel(rel))
         name = p.with_suffix(".json").as_posix()
         if name in outputs:
-            name = p.with_name(f"{p.stem}_{p.suffix.lstrip('.').lower()}.json").as_posix()
+            alt = f"{p.stem}_{p.suffix.lstrip('.').lower()}"
+            name, n = p.with_name(f"{alt}.json").as_posix(), 2
+            while name in outputs:  # that one is taken too (a real b_pdf.tif)
+                name, n = p.with_name(f"{alt}-{n}.json").as_posix(), n + 1
         outputs.add(name)
         return name
 

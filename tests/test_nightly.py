@@ -329,3 +329,41 @@ def test_a_move_to_superseded_before_a_lost_commit_is_finished(watch: Path,
     assert kept.read_text() == old_json
     assert (out / "sop-b.json").read_text() == expected_json(watch, "sop-b.pdf")
 
+
+def test_folders_named_like_the_tools_own_keep_their_outputs(watch: Path, tmp_path: Path) -> None:
+    """A shared folder with `_work/`, `_reports/` or `_superseded/` in it: its
+    files' outputs once went into the output folder's `_work/`, which every
+    run empties (the JSON was gone the moment the ledger said done), or in
+    among the reports. Such top-level names get one more "_"."""
+    letter(watch / "_work" / "memo.pdf", "memo kerja")
+    letter(watch / "_reports" / "2026-01-01.pdf", "laporan lama")
+    letter(watch / "_superseded" / "lama.pdf", "versi lama")
+    out = tmp_path / "hasil"
+    for _ in range(2):
+        proc, rep = nightly(watch, out)
+        assert proc.returncode == 0, proc.stderr
+    by_path = {r.path: r for r in rows(out)}
+    for rel, output in (("_work/memo.pdf", "__work/memo.json"),
+                        ("_reports/2026-01-01.pdf", "__reports/2026-01-01.json"),
+                        ("_superseded/lama.pdf", "__superseded/lama.json")):
+        assert (by_path[rel].status, by_path[rel].output_path) == ("done", output)
+        assert (out / output).read_text() == expected_json(watch, rel)
+    assert not (out / "_reports" / "2026-01-01.json").exists()
+
+
+def test_a_fallback_output_name_already_taken_is_not_shared(watch: Path, tmp_path: Path) -> None:
+    """b.PDF and b.pdf want b.json: the second (in sorted order) takes
+    b_pdf.json, unless a real b_pdf.pdf (read on an earlier night) has it;
+    then both once wrote b_pdf.json, one over the other."""
+    out = tmp_path / "hasil"
+    letter(watch / "b_pdf.pdf", "yang pertama")
+    nightly(watch, out)
+    letter(watch / "b.pdf", "yang kedua")
+    letter(watch / "b.PDF", "yang ketiga")
+    proc, rep = nightly(watch, out)
+    assert proc.returncode == 0, proc.stderr
+    got = {r.path: r.output_path for r in rows(out) if r.path.startswith("b")}
+    assert got == {"b_pdf.pdf": "b_pdf.json", "b.PDF": "b.json", "b.pdf": "b_pdf-2.json"}
+    for rel, output in got.items():
+        assert json.loads((out / output).read_text())["source"]["path"] == rel
+
