@@ -367,3 +367,27 @@ def test_a_fallback_output_name_already_taken_is_not_shared(watch: Path, tmp_pat
     for rel, output in got.items():
         assert json.loads((out / output).read_text())["source"]["path"] == rel
 
+
+def test_the_report_lists_for_review_only_what_is_not_approved(watch: Path, tmp_path: Path) -> None:
+    """The review app keeps its state on the same ledger: a document
+    approved there no longer waits for review in the morning report."""
+    from pipelines.review import store
+    from pipelines.review.models import APPROVED, Review
+
+    out = tmp_path / "hasil"
+    proc, rep = nightly(watch, out)
+    assert {d["path"] for d in rep["review"]} == {"sekretariat/sop-a.pdf", "sop-b.pdf",
+                                                  "surat/undangan.pdf"}
+    assert rep["review_total"] == 3
+    with ledger.sessions(ledger.default_url(out)).begin() as s:
+        assert store.sync(s, out) == []
+        review = s.scalars(select(Review).join(InputFile).where(InputFile.path == "sop-b.pdf")).one()
+        review.state = APPROVED
+    letter(watch / "baru.pdf", "surat baru")
+    proc, rep = nightly(watch, out)
+    assert proc.returncode == 0, proc.stderr
+    assert {d["path"] for d in rep["review"]} == {"sekretariat/sop-a.pdf", "surat/undangan.pdf",
+                                                  "baru.pdf"}
+    assert rep["review_total"] == 3
+    html = next(p for p in (out / "_reports").glob("*.html") if "run" in p.name).read_text()
+    assert "Menunggu pemeriksaan" in html and "baru.pdf" in html
