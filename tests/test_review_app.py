@@ -121,6 +121,72 @@ def test_login_is_rate_limited_per_account(site):
         assert s.scalar(select(LoginAttempt).where(LoginAttempt.ok.is_(True))) is None
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("who", ["one account", "one address"])
+def test_a_burst_of_logins_at_once_is_held_to_the_limit(tmp_path, request, db, who):
+    """30 wrong logins sent at the same moment to the real server (uvicorn,
+    its thread pool): at most the limit get their password checked. When the
+    count was read before and the attempt recorded after the check, 19 of
+    30 were checked against one account."""
+    import threading
+
+    import httpx
+
+    from tests.review_setup import free_port, start_server
+
+    url = ledger.default_url(tmp_path / "out") if db == "sqlite" else request.getfixturevalue("postgres_url")
+    (tmp_path / "out").mkdir()
+    ledger.upgrade(url)
+    with ledger.sessions(url).begin() as s:
+        auth.add_user(s, "rina", PASSWORD, "reviewer")
+    port = free_port()
+    server = start_server(url, tmp_path / "out", tmp_path, port, tmp_path / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def fresh_session() -> tuple[str, str]:
+            r = httpx.get(base + "/login", timeout=30)
+            return r.headers["set-cookie"].split(";")[0], csrf_of(r.text)
+
+        n = 30
+        names = ["rina"] * n if who == "one account" else [f"tamu{i}" for i in range(n)]
+        forms = [fresh_session() for _ in range(n)]
+        codes: list[int] = []
+        start = threading.Barrier(n)
+
+        def attempt(i: int) -> None:
+            cookie, token = forms[i]
+            start.wait()
+            r = httpx.post(base + "/login", headers={"cookie": cookie}, timeout=120, data={
+                "csrf": token, "name": names[i], "password": "salah-sekali", "next": "/"})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+        limit = auth.LOGIN_LIMIT if who == "one account" else auth.ADDRESS_LIMIT
+        checked = codes.count(401)
+        assert len(codes) == n and codes.count(429) == n - checked, codes
+        assert 1 <= checked <= limit, f"{checked} passwords checked in a burst of {n}"
+        with ledger.sessions(url)() as s:  # refused attempts leave no row
+            assert len(s.scalars(select(LoginAttempt)).all()) == checked
+        if who == "one account":
+            def login_as(password: str) -> int:
+                cookie, token = fresh_session()
+                return httpx.post(base + "/login", headers={"cookie": cookie}, timeout=60, data={
+                    "csrf": token, "name": "rina", "password": password, "next": "/"}).status_code
+
+            # attempts that came together may refuse each other early: the
+            # rest of the limit is still there, and no more
+            assert [login_as("salah-sekali") for _ in range(limit - checked)] == [401] * (limit - checked)
+            assert login_as(PASSWORD) == 429  # locked: the right password is refused too
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        ledger.dispose_all()
+
+
 def test_logout_ends_the_session(site):
     client = site["client"]
     login(client)
