@@ -397,6 +397,59 @@ def test_users_add_reads_the_password_from_stdin(tmp_path):
     ledger.dispose_all()
 
 
+def _on_a_terminal(args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the command on a real pseudo-terminal (its controlling terminal,
+    as in a shell), type each answer after the prompt before it; returns the
+    exit status and all that the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the terminal is its stdin, stdout, stderr and /dev/tty
+        os.chdir(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "ingest.cli", *args])
+    shown = b""
+    answered = 0  # how much had been shown when the last answer was typed
+    deadline = time.monotonic() + 60
+    todo = list(answers)
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if todo and shown[answered:].rstrip().endswith(b":"):  # a new prompt
+                os.write(fd, todo.pop(0).encode() + b"\r")
+                answered = len(shown)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_users_add_prompts_for_the_password_on_a_terminal(tmp_path):
+    url = ledger.default_url(tmp_path)
+    code, shown = _on_a_terminal(["users", "add", "tina", "--role", "reviewer", "--db", url],
+                                 ["rahasia-tina-1", "rahasia-tina-1"])
+    assert code == 0, shown
+    assert "Password:" in shown and "Password again:" in shown and "created" in shown
+    assert "rahasia-tina-1" not in shown  # typed without echo
+    code, shown = _on_a_terminal(["users", "add", "tono", "--role", "admin", "--db", url],
+                                 ["rahasia-tono-1", "lain-sekali-1"])
+    assert code == 2 and "the two passwords differ" in shown, shown
+    with ledger.sessions(url)() as s:
+        assert [u.name for u in s.scalars(select(User))] == ["tina"]
+        assert auth.authenticate(s, "tina", "rahasia-tina-1") is not None
+    ledger.dispose_all()
+
+
 def test_read_password_takes_the_first_line_of_a_pipe():
     assert commands.read_password(io.StringIO("s3cret pass\nignored\n")) == "s3cret pass"
 
