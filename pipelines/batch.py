@@ -33,7 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 from ingest.errors import IngestError
@@ -76,6 +76,20 @@ class Result:
 
 # -- inputs -------------------------------------------------------------------
 
+def output_rel(rel: PurePosixPath | Path) -> PurePosixPath:
+    """An output's path relative to the output folder, kept clear of the
+    tool's own names there: a top-level name that starts with "_" (the
+    run's `_run.json`, the nightly ingest's `_work/`, `_reports/`,
+    `_superseded/`, the review app's `_review/`) gets one more "_", so an
+    input `_run.pdf` is written to `__run.json`, not over the summary, and
+    `_work/a.pdf` to `__work/a.json`, not into a folder that is emptied.
+    One more "_" for every such name keeps different inputs apart."""
+    rel = PurePosixPath(rel)
+    if rel.parts and rel.parts[0].startswith("_"):
+        return PurePosixPath("_" + rel.parts[0], *rel.parts[1:])
+    return rel
+
+
 def collect(inputs: list[Path], out_dir: Path) -> tuple[list[Job], list[str]]:
     """Jobs for every input file, and plain messages for arguments that are not."""
     jobs: list[Job] = []
@@ -83,10 +97,10 @@ def collect(inputs: list[Path], out_dir: Path) -> tuple[list[Job], list[str]]:
     for arg in inputs:
         if arg.is_dir():
             for path in sorted(_walk(arg)):
-                rel = path.relative_to(arg).with_suffix(".json")
+                rel = output_rel(path.relative_to(arg).with_suffix(".json"))
                 jobs.append(Job(path, out_dir / rel, arg))
         elif arg.is_file():
-            jobs.append(Job(arg, out_dir / (arg.stem + ".json"), None))
+            jobs.append(Job(arg, out_dir / output_rel(arg.stem + ".json"), None))
         else:
             problems.append(f"{arg}: no such file or folder")
     return _dedupe_outputs(jobs), problems
@@ -136,7 +150,7 @@ def _under_input_folder(j: Job) -> Path:
     name = (j.root or j.source.parent).resolve().name or "input"
     depth = len(j.source.relative_to(j.root).parts) if j.root else 1
     out_dir = j.output.parents[depth - 1]
-    return out_dir / name / j.output.relative_to(out_dir)
+    return out_dir / output_rel(PurePosixPath(name) / j.output.relative_to(out_dir))
 
 
 # -- output ---------------------------------------------------------------------

@@ -42,14 +42,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ingest.errors import IngestError
 from ingest.model import SopDocument
 from ingest.pipeline import Settings, ingest_file, plan_file
 
 from . import ledger, watchfolder
-from .batch import fsync_dir, internal_error, write_atomic
+from .batch import fsync_dir, internal_error, output_rel, write_atomic
 from .ledger import InputFile, NightlyRun, utcnow
 
 SUPERSEDED = "_superseded"
@@ -96,7 +96,8 @@ class Report:
     waiting: list[dict] = field(default_factory=list)
     ignored: list[dict] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
-    review: list[dict] = field(default_factory=list)  # all done rows, lowest confidence first
+    review: list[dict] = field(default_factory=list)  # waiting for review, lowest confidence first
+    review_total: int = 0  # all that wait (the list holds the first REVIEW_LISTED)
     quarantined_total: int = 0
     unchanged: int = 0
 
@@ -276,11 +277,17 @@ class Night:
 
     def _plan_output(self, rel: str, outputs: set[str]) -> str:
         """`a/b.pdf` -> `a/b.json`, as `run` writes it; `a/b_pdf.json` when
-        another live file (a/b.jpg) has that name already."""
-        p = Path(rel)
+        another live file (a/b.jpg) has that name already. A top-level name
+        starting with "_" gets one more (batch.output_rel): `_work/x.pdf`
+        -> `__work/x.json`, never into the tool's own `_work/` (emptied after
+        every run), `_reports/` or `_superseded/`."""
+        p = Path(output_rel(rel))
         name = p.with_suffix(".json").as_posix()
         if name in outputs:
-            name = p.with_name(f"{p.stem}_{p.suffix.lstrip('.').lower()}.json").as_posix()
+            alt = f"{p.stem}_{p.suffix.lstrip('.').lower()}"
+            name, n = p.with_name(f"{alt}.json").as_posix(), 2
+            while name in outputs:  # that one is taken too (a real b_pdf.tif)
+                name, n = p.with_name(f"{alt}-{n}.json").as_posix(), n + 1
         outputs.add(name)
         return name
 
@@ -461,12 +468,20 @@ class Night:
 
     # -- 4. the report ---------------------------------------------------------------
     def _fill_review(self) -> None:
+        """The documents that wait for review: read, and not approved in the
+        review app (its table is on the same ledger)."""
+        from pipelines.review.models import APPROVED, Review
+
+        approved = select(Review.input_file_id).where(Review.state == APPROVED)
+        waiting = (InputFile.status == "done") & InputFile.id.not_in(approved)
         with self.Session() as s:
-            rows = s.scalars(select(InputFile).where(InputFile.status == "done").order_by(
+            rows = s.scalars(select(InputFile).where(waiting).order_by(
                 InputFile.lowest_confidence.asc().nulls_last(), InputFile.path).limit(REVIEW_LISTED))
             self.report.review = [{"path": r.path, "output": r.output_path,
                                    "lowest_confidence": r.lowest_confidence, "sops": r.sops,
                                    "steps": r.steps} for r in rows]
+            self.report.review_total = s.scalar(
+                select(func.count()).select_from(InputFile).where(waiting)) or 0
 
 
 def _json_sha(path: Path) -> str | None:

@@ -240,3 +240,29 @@ def test_same_names_from_different_folders_are_all_kept(tmp_path: Path) -> None:
     outputs = [j.output for j in jobs]
     assert len(set(outputs)) == len(jobs) == 3, outputs
     assert all(o.is_relative_to(out) for o in outputs)
+
+
+def test_inputs_named_like_the_tools_own_files_are_not_overwritten(tmp_path: Path) -> None:
+    """`_run.pdf` once wrote `_run.json`, which the run's summary then
+    replaced: the document was lost. Top-level names starting with "_" are
+    the tool's own in the output folder; such inputs get one more "_"."""
+    box = tmp_path / "in"
+    (box / "_work").mkdir(parents=True)
+    shutil.copy(BORN[0], box / "_run.pdf")
+    shutil.copy(BORN[1], box / "_work" / "a.pdf")
+    shutil.copy(BORN[2], box / "__run.pdf")  # one more "_" each: still apart
+    out = tmp_path / "out"
+    proc = run_cli("run", str(box), "--out", str(out), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "_run.json").read_text())
+    assert summary["ok"] == 3 and "files" in summary  # the summary, not a document
+    for rel, src in (("__run.json", BORN[0]), ("__work/a.json", BORN[1]),
+                     ("___run.json", BORN[2])):
+        doc = json.loads((out / rel).read_text())
+        assert doc["source"]["sha256"] == ingest_file(src).source.sha256, rel
+    # a file given by name, too
+    alone = tmp_path / "alone"
+    proc = run_cli("run", str(box / "_run.pdf"), "--out", str(alone), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert (alone / "__run.json").is_file() and "files" in json.loads((alone / "_run.json").read_text())
+    assert batch.output_rel("a/_b.json").as_posix() == "a/_b.json"  # only the top level

@@ -121,6 +121,72 @@ def test_login_is_rate_limited_per_account(site):
         assert s.scalar(select(LoginAttempt).where(LoginAttempt.ok.is_(True))) is None
 
 
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("who", ["one account", "one address"])
+def test_a_burst_of_logins_at_once_is_held_to_the_limit(tmp_path, request, db, who):
+    """30 wrong logins sent at the same moment to the real server (uvicorn,
+    its thread pool): at most the limit get their password checked. When the
+    count was read before and the attempt recorded after the check, 19 of
+    30 were checked against one account."""
+    import threading
+
+    import httpx
+
+    from tests.review_setup import free_port, start_server
+
+    url = ledger.default_url(tmp_path / "out") if db == "sqlite" else request.getfixturevalue("postgres_url")
+    (tmp_path / "out").mkdir()
+    ledger.upgrade(url)
+    with ledger.sessions(url).begin() as s:
+        auth.add_user(s, "rina", PASSWORD, "reviewer")
+    port = free_port()
+    server = start_server(url, tmp_path / "out", tmp_path, port, tmp_path / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def fresh_session() -> tuple[str, str]:
+            r = httpx.get(base + "/login", timeout=30)
+            return r.headers["set-cookie"].split(";")[0], csrf_of(r.text)
+
+        n = 30
+        names = ["rina"] * n if who == "one account" else [f"tamu{i}" for i in range(n)]
+        forms = [fresh_session() for _ in range(n)]
+        codes: list[int] = []
+        start = threading.Barrier(n)
+
+        def attempt(i: int) -> None:
+            cookie, token = forms[i]
+            start.wait()
+            r = httpx.post(base + "/login", headers={"cookie": cookie}, timeout=120, data={
+                "csrf": token, "name": names[i], "password": "salah-sekali", "next": "/"})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+        limit = auth.LOGIN_LIMIT if who == "one account" else auth.ADDRESS_LIMIT
+        checked = codes.count(401)
+        assert len(codes) == n and codes.count(429) == n - checked, codes
+        assert 1 <= checked <= limit, f"{checked} passwords checked in a burst of {n}"
+        with ledger.sessions(url)() as s:  # refused attempts leave no row
+            assert len(s.scalars(select(LoginAttempt)).all()) == checked
+        if who == "one account":
+            def login_as(password: str) -> int:
+                cookie, token = fresh_session()
+                return httpx.post(base + "/login", headers={"cookie": cookie}, timeout=60, data={
+                    "csrf": token, "name": "rina", "password": password, "next": "/"}).status_code
+
+            # attempts that came together may refuse each other early: the
+            # rest of the limit is still there, and no more
+            assert [login_as("salah-sekali") for _ in range(limit - checked)] == [401] * (limit - checked)
+            assert login_as(PASSWORD) == 429  # locked: the right password is refused too
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        ledger.dispose_all()
+
+
 def test_logout_ends_the_session(site):
     client = site["client"]
     login(client)
@@ -328,6 +394,59 @@ def test_users_add_reads_the_password_from_stdin(tmp_path):
         assert user.role == "admin" and user.password_hash.startswith("$argon2id$")
         assert auth.authenticate(s, "budi", "rahasia-budi-1") is not None
         assert auth.authenticate(s, "budi", "salah") is None
+    ledger.dispose_all()
+
+
+def _on_a_terminal(args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the command on a real pseudo-terminal (its controlling terminal,
+    as in a shell), type each answer after the prompt before it; returns the
+    exit status and all that the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the terminal is its stdin, stdout, stderr and /dev/tty
+        os.chdir(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "ingest.cli", *args])
+    shown = b""
+    answered = 0  # how much had been shown when the last answer was typed
+    deadline = time.monotonic() + 60
+    todo = list(answers)
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if todo and shown[answered:].rstrip().endswith(b":"):  # a new prompt
+                os.write(fd, todo.pop(0).encode() + b"\r")
+                answered = len(shown)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_users_add_prompts_for_the_password_on_a_terminal(tmp_path):
+    url = ledger.default_url(tmp_path)
+    code, shown = _on_a_terminal(["users", "add", "tina", "--role", "reviewer", "--db", url],
+                                 ["rahasia-tina-1", "rahasia-tina-1"])
+    assert code == 0, shown
+    assert "Password:" in shown and "Password again:" in shown and "created" in shown
+    assert "rahasia-tina-1" not in shown  # typed without echo
+    code, shown = _on_a_terminal(["users", "add", "tono", "--role", "admin", "--db", url],
+                                 ["rahasia-tono-1", "lain-sekali-1"])
+    assert code == 2 and "the two passwords differ" in shown, shown
+    with ledger.sessions(url)() as s:
+        assert [u.name for u in s.scalars(select(User))] == ["tina"]
+        assert auth.authenticate(s, "tina", "rahasia-tina-1") is not None
     ledger.dispose_all()
 
 

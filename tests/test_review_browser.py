@@ -192,3 +192,75 @@ def test_wrong_password_then_rate_limit_in_the_browser(site, browser):
     page.click("button[type=submit]")
     assert "Terlalu banyak" in page.locator("[role=alert]").inner_text()
     page.close()
+
+
+@pytest.fixture()
+def other_site():
+    """Another web site on this machine (another port of 127.0.0.1, so the
+    same *site* to the browser: the SameSite=Strict cookie is still sent,
+    and only the CSRF token stands between its forms and the review app)."""
+    import http.server
+    import threading
+
+    pages: dict[str, str] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = pages.get(self.path, "<!doctype html><title>kosong</title>").encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", pages
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_form_on_another_site_cannot_change_a_document(site, browser, other_site):
+    """A logged-in reviewer opens a page elsewhere that posts a changed title
+    and an approval to the review app: refused (no CSRF token), nothing
+    stored, nothing written; and that page cannot read a review page (to
+    take its token from it) either."""
+    other, pages = other_site
+    page = browser.new_page()
+    login(page, site["base"])  # the queue: review rows for what the ledger has read
+    assert page.url == site["base"] + "/"
+    with ledger.sessions(site["url"])() as s:
+        review = s.scalars(select(Review).join(ledger.InputFile)
+                           .where(ledger.InputFile.path.like("%bkpsdm%"))).one()
+        doc_id, draft, state = review.input_file_id, review.draft, review.state
+        audit = len(s.scalars(select(AuditRow)).all())
+    output = site["out"] / "2021" / "bkpsdm-kubar-evaluasi-akip.json"
+    written = output.read_bytes()
+    target = f"{site['base']}/doc/{doc_id}"
+    pages["/hadiah.html"] = f"""<!doctype html><title>Hadiah</title>
+<form id="f" method="post" action="{target}">
+<input name="sops[0].identity.title" value="DIBAJAK"><input name="op" value="approve">
+<input name="csrf" value="tebakan"><input name="version" value="tebakan"></form>
+<script>document.getElementById("f").submit()</script>"""
+    page.goto(other + "/hadiah.html")
+    page.wait_for_url(target)
+    assert "Permintaan ditolak" in page.locator("h1").inner_text()
+    # a script there cannot read the app's pages (the browser's same-origin rule)
+    page.goto(other + "/")
+    got = page.evaluate("""async (u) => {
+        try { const r = await fetch(u, {credentials: "include"}); return "read: " + await r.text(); }
+        catch (e) { return "blocked: " + e; } }""", target)
+    assert got.startswith("blocked"), got[:200]
+    # the reviewer's session is fine, and nothing changed
+    page.goto(target)
+    assert "DIBAJAK" not in page.content()
+    with ledger.sessions(site["url"])() as s:
+        review = s.get(Review, review.id)
+        assert (review.draft, review.state) == (draft, state)
+        assert len(s.scalars(select(AuditRow)).all()) == audit
+    assert output.read_bytes() == written
+    page.close()

@@ -157,15 +157,8 @@ class ReviewApp:
         address = request.client.host if request.client else "unknown"
         nxt = _safe_next(form.get("next"))
 
-        def check() -> tuple[str, int | None]:
-            with self.Session.begin() as db:
-                if auth.login_blocked(db, name, address):
-                    return "blocked", None
-                user = auth.authenticate(db, name, password)
-                auth.record_attempt(db, name, address, user is not None)
-                return ("ok", user.id) if user else ("bad", None)
-
-        result, uid = await run_in_threadpool(check)
+        result, uid = await run_in_threadpool(auth.attempt_login, self.Session, name, address,
+                                              password)
         if result == "blocked":
             return self.render(request, "login.html", status=429, next=nxt, name=name,
                                error="Terlalu banyak percobaan masuk yang gagal. "

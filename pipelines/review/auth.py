@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.ledger import utcnow
 
@@ -69,20 +69,48 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user
 
 
-def login_blocked(session: Session, name: str, address: str) -> bool:
-    """True when this address or this account name has failed too often lately."""
+def failures(session: Session, name: str, address: str) -> tuple[int, int]:
+    """Failed attempts within the window, for this account name and for this address."""
     since = utcnow() - LOGIN_WINDOW
 
-    def failures(*where) -> int:
+    def count(*where) -> int:
         return session.scalar(select(func.count()).select_from(LoginAttempt).where(
             LoginAttempt.at >= since, LoginAttempt.ok.is_(False), *where)) or 0
 
-    return (failures(LoginAttempt.name == name) >= LOGIN_LIMIT
-            or failures(LoginAttempt.address == address) >= ADDRESS_LIMIT)
+    return count(LoginAttempt.name == name[:64]), count(LoginAttempt.address == address[:64])
 
 
-def record_attempt(session: Session, name: str, address: str, ok: bool) -> None:
-    session.add(LoginAttempt(name=name[:64], address=address[:64], ok=ok))
+def attempt_login(sessions: sessionmaker, name: str, address: str,
+                  password: str) -> tuple[str, int | None]:
+    """One login attempt under the rate limit: ("ok", user id), ("bad", None)
+    or ("blocked", None).
+
+    The attempt is committed as a failure *before* it is counted and the
+    password checked, and marked ok only when the password was right. So
+    attempts that arrive together all count against each other: of a burst
+    of 30 at once, at most LOGIN_LIMIT get their password checked. (Counting
+    first and recording after the check let every request of a burst see
+    the same old count: 19 of 30 were checked.) Whoever counts last sees
+    the rows of all that were let through before it, since each commits its
+    row before counting. A refused attempt takes its row back, so knocking
+    on a locked account does not keep it locked.
+    """
+    with sessions.begin() as db:
+        row = LoginAttempt(name=name[:64], address=address[:64], ok=False)
+        db.add(row)
+        db.flush()
+        attempt_id = row.id
+    with sessions.begin() as db:
+        by_name, by_address = failures(db, name, address)  # this attempt included
+        if by_name > LOGIN_LIMIT or by_address > ADDRESS_LIMIT:
+            db.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+            return "blocked", None
+    with sessions.begin() as db:
+        user = authenticate(db, name, password)
+        if user is None:
+            return "bad", None
+        db.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(ok=True))
+        return "ok", user.id
 
 
 def secret_key(session: Session) -> str:
