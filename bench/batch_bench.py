@@ -11,7 +11,11 @@ as good as the two cores are free: run it on an idle machine.
 
 `memory` runs `sop-ingest run --workers 2` over a batch of 10 pages and one
 of 1000 pages (text-layer pages made from the samples, 10 per file) and
-samples the resident memory of every process of the run every 0.1 s.
+reads the peak resident memory (VmHWM, the kernel's own high-water mark, so
+no short peak is missed between samples) of every process of the run.
+
+`make bench` (bench/run.py) calls `throughput` and `memory` and puts their
+tables and verdicts in bench/RESULTS.md; run alone, they print the tables.
 """
 
 from __future__ import annotations
@@ -47,9 +51,15 @@ def _role(p: psutil.Process, main_pid: int) -> str:
     return "helper" if p.ppid() == main_pid else "worker"
 
 
-def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, int], float]:
-    """Wall seconds, peak RSS by pid of the run's processes, and their CPU
-    seconds in all (sampled every 0.1 s)."""
+def _hwm(pid: int) -> int:
+    """Peak resident memory of a process so far, in bytes (VmHWM)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+
+
+def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, tuple[str, int]], float]:
+    """Wall seconds, (role, peak RSS) by pid of the run's processes, and their
+    CPU seconds in all (read every 0.1 s; the peak is the kernel's VmHWM)."""
     shutil.rmtree(out, ignore_errors=True)
     peaks: dict[int, tuple[str, int]] = {}
     cpu: dict[int, float] = {}
@@ -68,11 +78,11 @@ def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, 
                 return
             for p in procs:
                 try:
-                    rss = p.memory_info().rss
+                    rss = _hwm(p.pid)
                     t = p.cpu_times()
                     cpu[p.pid] = t.user + t.system
                     role = _role(p, proc.pid)
-                except psutil.NoSuchProcess:
+                except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
                     continue
                 if rss > peaks.get(p.pid, ("", 0))[1]:
                     peaks[p.pid] = (role, rss)
@@ -89,21 +99,31 @@ def _run(inputs: list[Path], out: Path, workers: int) -> tuple[float, dict[int, 
     return seconds, peaks, sum(cpu.values())
 
 
-def throughput(args) -> None:
-    files = sorted(p for d in args.folders for p in (SAMPLES / d).glob("*")
+def throughput(folders: list[str], workers: list[int]) -> dict:
+    """The same files read with each worker count: wall and CPU seconds, pages
+    per minute, and the speed-up over the first count."""
+    files = sorted(p for d in folders for p in (SAMPLES / d).glob("*")
                    if p.suffix.lower() in (".pdf", ".tif", ".tiff", ".jpg", ".png"))
-    pages = _pages(files)
-    print(f"{len(files)} files, {pages} pages ({', '.join(args.folders)})")
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'workers':>7}  {'seconds':>8}  {'pages/min':>9}  {'speed-up':>8}  {'CPU s':>6}  "
-          f"{'CPU/wall':>8}")
+    result = {"folders": folders, "files": len(files), "pages": _pages(files),
+              "load": os.getloadavg()[0], "rows": []}
     base = None
     with tempfile.TemporaryDirectory() as tmp:
-        for w in args.workers:
+        for w in workers:
             secs, _, cpu = _run(files, Path(tmp) / f"out{w}", w)
             base = base or secs
-            print(f"{w:>7}  {secs:>8.1f}  {pages / secs * 60:>9.1f}  {base / secs:>7.2f}x  "
-                  f"{cpu:>6.1f}  {cpu / secs:>8.2f}")
+            result["rows"].append({"workers": w, "seconds": secs, "pages_per_min": result["pages"] / secs * 60,
+                                   "speedup": base / secs, "cpu": cpu})
+    return result
+
+
+def print_throughput(r: dict) -> None:
+    print(f"{r['files']} files, {r['pages']} pages ({', '.join(r['folders'])})")
+    print(f"load average before: {r['load']:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'workers':>7}  {'seconds':>8}  {'pages/min':>9}  {'speed-up':>8}  {'CPU s':>6}  "
+          f"{'CPU/wall':>8}")
+    for row in r["rows"]:
+        print(f"{row['workers']:>7}  {row['seconds']:>8.1f}  {row['pages_per_min']:>9.1f}  "
+              f"{row['speedup']:>7.2f}x  {row['cpu']:>6.1f}  {row['cpu'] / row['seconds']:>8.2f}")
     print("CPU/wall near the worker count means the cores were ours; "
           "far below it, other work had them.")
 
@@ -123,23 +143,33 @@ def _book(src: list[Path], pages: int, path: Path) -> Path:
     return path
 
 
-def memory(args) -> None:
+def memory(totals: list[int]) -> dict:
+    """Peak memory of the main process and of each worker, for batches of
+    each size (text-layer pages, 10 per file, two workers)."""
     src = sorted((SAMPLES / "born-digital").glob("*.pdf"))
-    print(f"{'pages':>6}  {'files':>5}  {'seconds':>8}  {'main MB':>8}  {'worker MB (peak of each)':<28}")
-    print("(resident memory; workers are forked from a helper holding the imported stages, "
-          "so part of theirs is shared)")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for total in args.pages:
+        for total in totals:
             folder = Path(tmp) / f"in{total}"
             folder.mkdir()
             n_files = max(1, total // 10)
             for i in range(n_files):
                 _book(src[i % len(src):] + src[:i % len(src)], min(10, total), folder / f"f{i:04d}.pdf")
             secs, peaks, _ = _run([folder], Path(tmp) / f"out{total}", 2)
-            main = max((r for role, r in peaks.values() if role == "main"), default=0)
-            workers = sorted((r for role, r in peaks.values() if role == "worker"), reverse=True)
-            print(f"{n_files * min(10, total):>6}  {n_files:>5}  {secs:>8.1f}  {main / 2**20:>8.0f}  "
-                  + ", ".join(f"{r / 2**20:.0f}" for r in workers))
+            rows.append({"pages": n_files * min(10, total), "files": n_files, "seconds": secs,
+                         "main_mb": max((r for role, r in peaks.values() if role == "main"), default=0) / 2**20,
+                         "worker_mb": sorted((r / 2**20 for role, r in peaks.values() if role == "worker"),
+                                             reverse=True)})
+    return {"rows": rows}
+
+
+def print_memory(r: dict) -> None:
+    print(f"{'pages':>6}  {'files':>5}  {'seconds':>8}  {'main MB':>8}  {'worker MB (peak of each)':<28}")
+    print("(resident memory; workers are forked from a helper holding the imported stages, "
+          "so part of theirs is shared)")
+    for row in r["rows"]:
+        print(f"{row['pages']:>6}  {row['files']:>5}  {row['seconds']:>8.1f}  {row['main_mb']:>8.0f}  "
+              + ", ".join(f"{m:.0f}" for m in row["worker_mb"]))
 
 
 def main() -> None:
@@ -148,12 +178,13 @@ def main() -> None:
     t = sub.add_parser("throughput")
     t.add_argument("--folders", nargs="+", default=["scan-pdf", "fax", "born-digital"])
     t.add_argument("--workers", nargs="+", type=int, default=[1, 2])
-    t.set_defaults(func=throughput)
     m = sub.add_parser("memory")
     m.add_argument("--pages", nargs="+", type=int, default=[10, 1000])
-    m.set_defaults(func=memory)
     args = p.parse_args()
-    args.func(args)
+    if args.what == "throughput":
+        print_throughput(throughput(args.folders, args.workers))
+    else:
+        print_memory(memory(args.pages))
 
 
 if __name__ == "__main__":
