@@ -182,6 +182,16 @@ def pages() -> dict[Path, list[Page]]:
 _docs: dict[Path, object] = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_docs():
+    """The rendered samples' documents stay open for the module's tests, then
+    close (pypdfium2 warns at exit about documents left open)."""
+    yield
+    for doc in _docs.values():
+        doc.close()
+    _docs.clear()
+
+
 def render(page: Page, dpi: int) -> np.ndarray:
     """The page as a grayscale image at `dpi`, as a scanner would give it."""
     doc = _docs.get(page.path)
