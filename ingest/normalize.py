@@ -601,6 +601,8 @@ def _clean_item(text: str) -> str | None:
 # "C.", "a." as "a" (the dot lost). A line opening with one letter (or the
 # same letter twice), maybe a dot, then a capitalised word is an item marker.
 _OCR_MARKER_RE = re.compile(r"(?m)^([A-Za-z])(?:\1)?[.)]?[ \t]+(?=[A-Z(])", re.IGNORECASE)
+# ... and "a." read as "&." or "@." on a blurred photo: never a marker of its own.
+_OCR_A_MARKER_RE = re.compile(r"(?m)^[&@][.)][ \t]+(?=[A-Z(])")
 # ... and a numbered one with its dot lost ("1 Pendidikan minimal S1" on a fax).
 _OCR_NUM_MARKER_RE = re.compile(r"(?m)^(\d{1,2})[ \t]+(?=[A-Z(])")
 
@@ -618,6 +620,8 @@ def split_list(text: str | None) -> list[str]:
     they form a sequence from 1 (or a), so "Nomor 23" or "No.73" never split.
     Unnumbered text is one item; blank or "-" gives []."""
     if text:
+        # "&." opening a line is "a." whatever follows: it is no text's start.
+        text = _OCR_A_MARKER_RE.sub("a. ", text)
         fixed = fix_ocr_markers(text)
         # Only when the repaired markers really number a list (two or more in
         # sequence): "A Rahman ..." stays a sentence.

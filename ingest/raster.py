@@ -158,31 +158,32 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
     text makes such a ridge too (its x-height band), so ridges near
     letter-sized ink are not rules: a rule's own dashes are much thinner
     than a letter is tall. Returns only what the ink lacks: the gaps."""
-    dark = cv2.subtract(255, flat)  # uint8 throughout: a 300-dpi page in float32 costs 35 MB an array
+    # uint8 throughout, and each temporary let go as soon as it is used: a
+    # 300-dpi page is 8.7 MB an array, and this was the worker's peak of memory.
+    dark = cv2.subtract(255, flat)
     long_ = px(s.rule_run, scale, 3)
     off, gap = px(s.ridge_side, scale), px(s.ridge_gap, scale)
-    size = (flat.shape[1], flat.shape[0])
-
-    def shifted(a: np.ndarray, dx: int, dy: int) -> np.ndarray:
-        return cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), size,
-                              borderMode=cv2.BORDER_REPLICATE)
 
     found = []
     for horizontal in (True, False):
         along = (long_, 1) if horizontal else (1, long_)
-        ax, ay = (0, 1) if horizontal else (1, 0)  # one pixel across the rule
+        axis = 0 if horizontal else 1  # across the rule: rows for a horizontal one
         mean = cv2.blur(dark, along)
-        side = cv2.max(shifted(mean, ax * off, ay * off), shifted(mean, -ax * off, -ay * off))
+        side = _max_beside(mean, off, axis)
+        ridge = cv2.subtract(mean, side) >= s.ridge
+        del side
         # the crest only (darkest across): a blurred rule's ridge is wide,
         # and a wide vertical one would pass for a stack of horizontal runs
-        crest = cv2.max(shifted(mean, ax, ay), shifted(mean, -ax, -ay))
+        ridge &= mean >= _max_beside(mean, 1, axis)
+        del mean
         # and dark itself, give or take a pixel: the long average runs on
         # past a rule's end, the rule does not (a symbol's edge would seem to
         # run on past its corner, like a cell's)
-        local = cv2.blur(dark, (3, 1) if horizontal else (1, 3))
-        ridge = (cv2.subtract(mean, side) >= s.ridge) & (local >= s.ridge) & (mean >= crest)
-        ridge = cv2.dilate(ridge.astype(np.uint8) * 255, _rect(1 + 2 * ax, 1 + 2 * ay))
+        ridge &= cv2.blur(dark, (3, 1) if horizontal else (1, 3)) >= s.ridge
+        ridge = cv2.dilate(ridge.view(np.uint8) * np.uint8(255), _rect(1, 3) if horizontal else _rect(3, 1))
         found.append(cv2.morphologyEx(ridge, cv2.MORPH_OPEN, _rect(*along)))
+        del ridge
+    del dark
     if not any(r.any() for r in found):
         return found[0]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -195,7 +196,9 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
     crossed = np.intersect1d(np.unique(labels[found[0] > 0]), np.unique(labels[found[1] > 0]))
     letters[crossed] = False
     letters[0] = False
-    zone = cv2.dilate(letters[labels].astype(np.uint8) * 255, _rect(2 * off + 1, 2 * off + 1))
+    zone = letters[labels].view(np.uint8)
+    del labels
+    zone = cv2.dilate(zone * np.uint8(255), _rect(2 * off + 1, 2 * off + 1))
     out = np.zeros(flat.shape, np.uint8)
     for runs, horizontal in zip(found, (True, False)):
         runs = cv2.bitwise_and(runs, cv2.bitwise_not(zone))
@@ -205,6 +208,26 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
         # crisp scan: all of it), it is left as it is, not thickened.
         near = cv2.dilate(ink, _rect(1, 5) if horizontal else _rect(5, 1))
         out = cv2.max(out, cv2.bitwise_and(runs, cv2.bitwise_not(near)))
+    return out
+
+
+def _max_beside(a: np.ndarray, d: int, axis: int) -> np.ndarray:
+    """Each pixel's larger neighbour `d` pixels away on both sides along
+    `axis` (0: above and below), the edge pixels repeated past the border:
+    what two translated copies and their maximum give, without the copies."""
+    n = a.shape[axis]
+    if d >= n:
+        edge = np.maximum(a.take([0], axis), a.take([n - 1], axis))
+        return np.broadcast_to(edge, a.shape).copy()
+
+    def sl(lo: int | None, hi: int | None):
+        return (slice(lo, hi), slice(None)) if axis == 0 else (slice(None), slice(lo, hi))
+
+    out = np.empty_like(a)
+    out[sl(d, None)] = a[sl(None, n - d)]  # the one d before
+    out[sl(None, d)] = a[sl(0, 1)]
+    np.maximum(out[sl(None, n - d)], a[sl(d, None)], out=out[sl(None, n - d)])  # the one d after
+    np.maximum(out[sl(n - d, None)], a[sl(n - 1, n)], out=out[sl(n - d, None)])
     return out
 
 
@@ -512,12 +535,16 @@ def text_mask(ink: np.ndarray, out: Outlines, keep: list[int], h_rules: np.ndarr
     text &= ~np.isin(comps, keep)
     letters = out.fill(ink.shape, comps[text])
     # Rules as the rule masks see them, but not inside a text component: a
-    # bold word blurred together has rows of ink as long as a rule.
+    # bold word blurred together has rows of ink as long as a rule. (In
+    # place where it can be: page-sized masks, at the worker's peak of memory.)
     not_letters = cv2.bitwise_not(letters)
-    h_rules, v_rules = cv2.bitwise_and(h_rules, not_letters), cv2.bitwise_and(v_rules, not_letters)
     reach = 2 * px(s.rule_reach, scale) + 1
-    on_rules = cv2.max(cv2.dilate(h_rules, _rect(reach, 1)), cv2.dilate(v_rules, _rect(1, reach)))
-    return cv2.bitwise_and(cv2.bitwise_and(letters, ink), cv2.bitwise_not(on_rules))
+    on_rules = cv2.dilate(cv2.bitwise_and(h_rules, not_letters), _rect(reach, 1))
+    cv2.max(on_rules, cv2.dilate(cv2.bitwise_and(v_rules, not_letters, dst=not_letters),
+                                 _rect(1, reach)), dst=on_rules)
+    del not_letters
+    cv2.bitwise_and(letters, ink, dst=letters)
+    return cv2.bitwise_and(letters, cv2.bitwise_not(on_rules, dst=on_rules), dst=letters)
 
 
 def insides(shape: tuple[int, int], symbols: list[Shape], scale: float,
@@ -548,8 +575,9 @@ def find_heads(ink: np.ndarray, scale: float, s: RasterSettings) -> list[Shape]:
     (blurred crossings, T-junctions and bends are deep too, and a triangle
     may fit in them, but a line runs on sideways)."""
     dist = cv2.distanceTransform(ink, cv2.DIST_L2, 5)
-    _, core = cv2.threshold(dist, s.head_core * scale, 255, cv2.THRESH_BINARY)
-    core = core.astype(np.uint8)
+    # 255 where deeper than head_core, straight to 8 bits (a float32 copy of a
+    # 300-dpi page is 35 MB, at the worker's peak of memory)
+    core = cv2.compare(dist, float(s.head_core * scale), cv2.CMP_GT)
     cores = outer_borders(core, cv2.CHAIN_APPROX_SIMPLE)
     hi = s.head_max * scale
     reach = px(s.head_arm, scale)

@@ -220,3 +220,55 @@ def test_a_letter_blurred_into_a_head_at_a_decision_exit_is_not_the_arrow_target
              _triangle((41, 124), (46, 121), 1.5)]  # the blurred "T"
     arrows, _ = flowchart.trace_arrows(strokes, [decision, box, other], heads)
     assert sorted((a.source, a.target) for a in arrows) == [(0, 1), (0, 2)]
+
+
+def test_a_marker_read_as_an_ampersand_is_a() -> None:
+    # "a." of a one-item list, blurred in a photo, reads "&."
+    assert normalize.split_list("&. Indicator kinerja, target, realisasi") == [
+        "Indicator kinerja, target, realisasi"]
+    assert normalize.split_list("Permenpan & RB") == ["Permenpan & RB"]
+
+
+def test_free_text_is_read_in_bands_parted_by_a_tables_gap() -> None:
+    # A procedure page: a heading above the table, a scanner stamp below it,
+    # both left after the table is painted out; and a sections page whose
+    # text runs on down the page with ordinary gaps between paragraphs.
+    ink = np.zeros((3500, 2480), bool)
+    ink[100:140, 300:1800] = True  # heading
+    ink[3300:3340, 100:900] = True  # stamp at the foot
+    bands = ocrpage.free_bands(ink)
+    assert len(bands) == 2
+    assert bands[0].top < 100 and bands[0].bottom > 140 and bands[1].top < 3300 < bands[1].bottom
+    assert bands[0].x0 < 300 and bands[0].x1 > 1800  # a margin round the ink, not cut at it
+    text = np.zeros((3500, 2480), bool)
+    for y in range(700, 2500, 50):  # lines of a list, with a paragraph gap
+        if not 1400 <= y < 1500:
+            text[y:y + 30, 230:2300] = True
+    assert len(ocrpage.free_bands(text)) == 1
+
+
+def test_markers_read_as_one_tall_word_do_not_hide_the_next_lines_marker() -> None:
+    # "5." over "6." blurred together read as one "word" two lines tall: it
+    # stands for line 5, and the strip before line 6 is still read.
+    from ingest.primitives import Word as W
+
+    def at(text, x0, top, x1, bottom):
+        return W(text, BBox(x0, top, x1, bottom), 0.9)
+
+    words = [at("oy", 227, 1086, 262, 1165), at("Peraturan", 287, 1086, 450, 1126),
+             at("Pemerintah", 460, 1086, 640, 1126), at("Peraturan", 287, 1133, 450, 1173),
+             at("Kepala", 460, 1133, 560, 1173)]
+
+    class Reader:  # records which strips are sent; reads each as "6."
+        sent: list = []
+        name, version = "recorder", "0"
+
+        def read(self, img, mode="block", text_px=None):
+            self.sent.append(img.shape)
+            return [W("6.", BBox(2, 2, 20, 30), 0.9)]
+
+    img = np.full((1300, 800), 255, np.uint8)
+    img[1140:1165, 228:250] = 0  # ink in the strip before line 6
+    found = ocrpage.line_starts(img, words, Reader())
+    assert [w.text for w in found] == ["6."] and len(Reader.sent) == 1
+    assert 1133 <= found[0].box.top < 1173 and found[0].box.x1 < 287
