@@ -297,6 +297,10 @@ def peak_memory(work: Path, pages: int) -> dict[str, Any]:
         raise RuntimeError("no CamScanner samples (run make samples)")
     pdf = join_pages([sources[i % len(sources)] for i in range(pages)], work / f"camscanner-{pages}p.pdf")
     out = timing.child_json(_MEMORY_CHILD.format(root=str(ROOT), pdf=str(pdf)))
+    # img2table needs opencv-contrib-python, which make bench installs over
+    # the pipeline's headless build (same cv2 folder): it maps more memory
+    # than a worker installed by make setup does, so the figure errs high.
+    out["opencv"] = timing._version("opencv-contrib-python")
     out["size_mb"] = pdf.stat().st_size / 1e6
     return out
 
@@ -480,7 +484,10 @@ def write_report(r: dict[str, Any], path: Path) -> str:
                 f"({m['size_mb']:.1f} MB; the sample pages repeated): peak resident memory "
                 f"**{m['peak_kb'] / 1024:.0f} MB** (VmHWM; {m['imports_kb'] / 1024:.0f} MB of it "
                 f"after the imports); {m['cpu']:.0f} CPU s ({m['cpu'] / m['pages']:.1f} s/page, wall "
-                f"{m['seconds']:.0f} s), {m['steps']} steps read.", ""]
+                f"{m['seconds']:.0f} s), {m['steps']} steps read. "
+                + ("With opencv-contrib-python (img2table's, installed by make bench over the "
+                   "pipeline's headless build): a worker installed by make setup maps less."
+                   if m.get("opencv", "not installed") != "not installed" else ""), ""]
     elif r.get("memory_error"):
         out += ["## Peak memory per worker", "", f"Not measured: {r['memory_error']}", ""]
 
