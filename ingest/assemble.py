@@ -291,6 +291,9 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
                                         else signed.position),
                               name=signed.name, rank=signed.rank, nip=signed.nip)
     agency, unit = split_heading([h.text for h in d.identity.heading])
+    for key, value in (("agency", agency), ("unit", unit)):
+        if value is not None:
+            _heading_evidence(ev, key, value, d.identity.heading, page, pages)
     ident = Identity(agency=agency, unit=unit, approved_by=approved, **values)
     for key in ("created", "revised", "effective"):
         iso = nz.parse_date_iso(values[key]) if values[key] else None
@@ -302,6 +305,19 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
 UNIT_WORDS = ("sekretariat", "bidang", "bagian", "sub bagian", "subbagian", "seksi", "upt",
               "uptd", "sub bidang", "subbidang", "kecamatan", "kelurahan", "unit")
 NOT_AGENCY = ("standar operasional prosedur", "standard operating procedure", "logo")
+
+
+def _heading_evidence(ev: dict[str, Evidence], key: str, value: str, heading: Sequence[Field],
+                      page: int, pages: dict[int, PageContent]) -> None:
+    """Evidence for the agency or the unit: the heading lines it was read
+    from (the review page links each field to its place on the page)."""
+    used = [h for h in heading
+            if any((x := nz.clean_text(ln)) and x in value for ln in h.text.split("\n"))]
+    if used:
+        box = used[0].box
+        for h in used[1:]:
+            box = box.union(h.box)
+        _evidence(ev, f"identity.{key}", page, box, min(h.conf for h in used), pages)
 
 
 def split_heading(lines: Sequence[str]) -> tuple[str | None, str | None]:

@@ -59,8 +59,13 @@ def test_document_facts(sample: Path, predictions: dict[str, SopDocument]) -> No
         assert [s.model_dump(include=set(fields)) for s in ps.steps] == \
                [s.model_dump(include=set(fields)) for s in gs.steps]
         assert ps.roles == gs.roles
-        # evidence boxes are fractions of the page, on the SOP's own pages
+        # evidence boxes are fractions of the page, on the SOP's own pages;
+        # every identity value read has one (the review page links to it)
         assert ps.evidence
+        ident = ps.identity.model_dump(exclude={"approved_by"})
+        for key, value in ident.items():
+            if value is not None and not key.endswith("_iso"):
+                assert f"identity.{key}" in ps.evidence, key
         for key, ev in ps.evidence.items():
             assert ev.page in ps.pages, key
             x0, y0, x1, y1 = ev.bbox
