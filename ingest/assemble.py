@@ -268,6 +268,9 @@ def _evidence(ev: dict[str, Evidence], path: str, page: int, box: BBox, conf: fl
                               round(min(box.x1 / pc.width, 1), 4), round(min(box.bottom / pc.height, 1), 4)))
 
 
+DATE_KEYS = ("created", "revised", "effective")
+
+
 def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageContent]) -> Identity:
     if d.identity is None:
         return Identity()
@@ -277,6 +280,8 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
     for key in ("number", "title", "created", "revised", "effective"):
         if key in f:
             values[key] = nz.blank_to_none(f[key].text)
+            if key in DATE_KEYS and pages[page].route == "ocr" and not nz.could_be_date(values[key]):
+                values[key] = None  # a printed "-" as OCR reads it ("Do", "ie", ". . wot")
             if values[key] is not None:
                 _evidence(ev, f"identity.{key}", page, f[key].box, f[key].conf, pages)
         else:

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 from rapidfuzz import fuzz
 
-from .primitives import BBox, Cell, PageContent, Table, Word, group_lines
+from .primitives import BBox, Cell, PageContent, Table, Word, group_lines, words_to_lines
 
 # -- labels -----------------------------------------------------------------
 
@@ -211,17 +211,29 @@ def _match(patterns: dict[str, re.Pattern[str]], text: str) -> tuple[str, int] |
     and only at the start, so ordinary sentences do not turn into labels.
     """
     t = norm_label(text)
-    for key, pat in patterns.items():
-        m = pat.match(t)
-        if m:
-            return key, m.end()
     words = t.split()
-    for key in patterns:
+
+    def fuzzy(key: str) -> int | None:
+        """Length of the longest printed form of `key` the text starts with, fuzzily."""
+        best = None
         for form in LABEL_FORMS.get(key, ()):
             n = len(form.split())
             head = " ".join(words[:n]).rstrip(":").strip()
             if len(head) >= 6 and fuzz.ratio(head, form) >= FUZZY_LABEL:
-                return key, len(" ".join(words[:n]))
+                best = max(best or 0, len(" ".join(words[:n])))
+        return best
+
+    for key, pat in patterns.items():
+        m = pat.match(t)
+        if m:
+            # The pattern may stop short of a label's misread optional part
+            # ("Peralatan/periengkapan": "peralatan/" matches, the rest would
+            # be taken for the section's text): a longer fuzzy match wins.
+            return key, max(m.end(), fuzzy(key) or 0)
+    for key in patterns:
+        n = fuzzy(key)
+        if n is not None:
+            return key, n
     return None
 
 
@@ -270,10 +282,37 @@ def read_identity(table: Table) -> IdentityBlock | None:
         if wide:
             value_cells.add(table.cells.index(wide[-1]))
             found["title"] = _cell_field(wide[-1])
-    heading = [_cell_field(c) for i, c in enumerate(table.cells)
+    heading = [f for i, c in enumerate(table.cells)
                if i not in label_cells and i not in value_cells and c.text
-               and c.text.strip(": ") and _left_of_labels(c, table, label_cells)]
+               and c.text.strip(": ") and _left_of_labels(c, table, label_cells)
+               and (f := _heading_field(c)) is not None]
     return IdentityBlock(fields=found, heading=heading, box=table.box)
+
+
+# A line of an OCR'd heading cell is text when a word of it has this many
+# letters in a row; the agency's logo, read by OCR, gives "L <j" or "2".
+HEADING_LETTERS = re.compile(r"[^\W\d_]{3}")
+LOGO_CONF = 0.5  # words at a heading line's ends below this: the logo's strokes ("TT kana")
+
+
+def _heading_field(cell: Cell) -> Field | None:
+    """A heading cell's text without what OCR made of the logo beside it:
+    lines with no word of three letters, and doubtful words at a line's
+    ends. A text layer's words are as printed and kept."""
+    if all(w.conf >= 1.0 for w in cell.words):
+        return _cell_field(cell)
+    kept: list[Word] = []
+    for line in group_lines(cell.words):
+        line = sorted(line, key=lambda w: w.box.x0)
+        while line and line[0].conf < LOGO_CONF:
+            line = line[1:]
+        while line and line[-1].conf < LOGO_CONF:
+            line = line[:-1]
+        if any(HEADING_LETTERS.search(w.text) for w in line):
+            kept.extend(line)
+    if not kept:
+        return None
+    return Field("\n".join(words_to_lines(kept)), cell.box, min(w.conf for w in kept))
 
 
 def _own_value(cell: Cell, key: str, n: int) -> str:

@@ -215,6 +215,19 @@ def _fix_date_digits(text: str) -> str:
     return _OCR_DATE_NUMBER_RE.sub(lambda m: m[0].translate(str.maketrans("OoIl", "0011")), text)
 
 
+def could_be_date(text: str | None) -> bool:
+    """Whether an OCR'd date field may hold a date: a digit, or a month's
+    name. What is left when OCR reads a printed "-" ("Do", "ie", "2",
+    ". . wot") is neither, or too short to be one (under three letters or
+    digits)."""
+    if not text:
+        return False
+    if sum(ch.isalnum() for ch in text) < 3:
+        return False
+    return any(ch.isdigit() for ch in text) or any(
+        month_number(w) for w in re.findall(r"[A-Za-z]+", text))
+
+
 def parse_date_iso(text: str | None) -> str | None:
     """Indonesian (or English) date to ISO: "10 Juli 2023" -> "2023-07-10",
     "Desember 2021" -> "2021-12", "12/06/2020" (day first) -> "2020-06-12".

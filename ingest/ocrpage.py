@@ -149,7 +149,20 @@ def read_free_text(img: np.ndarray, tables: list[Table], graph: FlowGraph, engin
         # several lines read as one blob ("ange"), a stamp, a scribble.
         line_h = float(np.median([w.box.height for w in words]))
         words = [w for w in words if w.box.height <= 2.2 * line_h]
+        words = _without_trailing_dots(words)
     return words + line_starts(masked, words, engine)
+
+
+def _without_trailing_dots(words: list[Word]) -> list[Word]:
+    """A lone "." ending a line, apart from its last word, is a speck (as at
+    the end of a cell, `read_cells`); one opening a line is kept: a list
+    marker whose digit was lost."""
+    drop: set[int] = set()
+    for line in group_lines(words):
+        line = sorted(line, key=lambda w: w.box.x0)
+        while len(line) > 1 and line[-1].text == "." and line[-1].conf < DEFAULT_SETTINGS.dot_conf:
+            drop.add(id(line.pop()))
+    return [w for w in words if id(w) not in drop]
 
 
 def free_bands(ink: np.ndarray, gap: float = 0.1) -> list[BBox]:

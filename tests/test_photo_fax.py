@@ -272,3 +272,47 @@ def test_markers_read_as_one_tall_word_do_not_hide_the_next_lines_marker() -> No
     found = ocrpage.line_starts(img, words, Reader())
     assert [w.text for w in found] == ["6."] and len(Reader.sent) == 1
     assert 1133 <= found[0].box.top < 1173 and found[0].box.x1 < 287
+
+
+def test_a_label_misread_in_its_optional_part_is_taken_whole() -> None:
+    # "Peralatan/perlengkapan" read with i for l: the pattern matches only
+    # "Peralatan/", the fuzzy form the whole label; the longer one wins, so
+    # "periengkapan" is not taken for the section's first item.
+    key, n = layout._match(layout.SECTION_LABELS, "Peralatan/periengkapan 1. DPA SKPD")
+    assert key == "equipment"
+    assert layout._strip_label("Peralatan/periengkapan 1. DPA SKPD", n) == "1. DPA SKPD"
+    key, n = layout._match(layout.SECTION_LABELS, "Peralatan 1. Komputer")
+    assert layout._strip_label("Peralatan 1. Komputer", n) == "1. Komputer"
+
+
+def test_lone_dots_ending_free_text_lines_are_specks_but_not_opening_ones() -> None:
+    words = (_words(0, [("berjalan", 100), ("dengan", 220), ("baik", 330), (".", 400)])
+             + _words(40, [(".", 60), ("Memahami", 100), ("tugas", 240)]))
+    words = [Word(w.text, w.box, 0.6 if w.text == "." else 0.9) for w in words]
+    kept = [w.text for w in ocrpage._without_trailing_dots(words)]
+    assert kept == ["berjalan", "dengan", "baik", ".", "Memahami", "tugas"]
+
+
+def test_a_logo_read_by_ocr_is_no_agency() -> None:
+    from ingest.primitives import Cell
+
+    def cell(*words):
+        return Cell(0, 0, 1, 1, BBox(0, 0, 300, 100), [Word(t, BBox(x, y, x + 40, y + 20), c)
+                                                        for t, x, y, c in words])
+
+    # the logo's strokes: "L <j" (no word of three letters), "2"; doubtful
+    # marks before the agency's name on its line
+    assert layout._heading_field(cell(("L", 10, 10, 0.91), ("<j", 60, 10, 0.61))) is None
+    assert layout._heading_field(cell(("2", 10, 10, 0.74))) is None
+    f = layout._heading_field(cell(("TT", 10, 10, 0.45), ("kana", 60, 10, 0.45),
+                                   ("BAPPEDALITBANG", 110, 10, 0.91), ("KAB.", 10, 40, 0.88),
+                                   ("BALANGAN", 60, 40, 0.91)))
+    assert f.text == "BAPPEDALITBANG\nKAB. BALANGAN"
+    # a text layer's heading is as printed
+    assert layout._heading_field(cell(("PD", 10, 10, 1.0))).text == "PD"
+
+
+def test_a_printed_dash_read_as_letters_is_no_date() -> None:
+    assert [normalize.could_be_date(x) for x in ("Do", "ie", "2", ". . wot", "-")] == [False] * 5
+    assert all(normalize.could_be_date(x) for x in ("10 Juli 2023", "Desember 2021", "05-01-2022",
+                                                    "10 juk 2023", "Januari"))
