@@ -136,13 +136,24 @@ def classify_shape(shape: Shape, scale: float = 1.0,
     fill = polygon_area(pts) / (box.width * box.height) if box.width and box.height else 0
     n = len(pts)
     if n == 4:
-        if fill > 0.9:
+        # A rectangle; from pixels, one side may be fitted a few degrees off
+        # where an arrowhead or a line joins it (fill 0.88 at 200 dpi), but
+        # its corners stay near right angles (a diamond's are 50-130).
+        if fill > 0.9 or (fill > 0.8 and _right_angled(pts, 10.0)):
             return "process"
         if _near_midpoints(pts, box) and 0.35 < fill < 0.65:
             return "decision"
         return None
     if n == 5 and 0.6 < fill < 0.92:
         return "connector"  # the off-page pentagon
+    if n == 5:
+        # A four-cornered outline with one corner fitted as two close ones,
+        # where a line joins it at the corner (a decision's entry, from pixels)
+        four = _merge_shortest_side(pts, 0.35 * min(box.width, box.height))
+        if four is not None:
+            fill4 = polygon_area(four) / (box.width * box.height)
+            if _near_midpoints(four, box) and 0.35 < fill4 < 0.65:
+                return "decision"
     if n >= 6:
         # Polygonal approximations of round outlines (contours from pixels).
         if fill > 0.8 and aspect > 1.33:
@@ -150,6 +161,34 @@ def classify_shape(shape: Shape, scale: float = 1.0,
         if 0.7 < fill < 0.85 and 0.75 <= aspect <= 1.33:
             return "connector"
     return None
+
+
+def _merge_shortest_side(pts: Sequence[Point], limit: float) -> list[Point] | None:
+    """The polygon with its shortest side, if shorter than `limit`, drawn
+    together into one corner at its middle; None when no side is that short."""
+    n = len(pts)
+    i = min(range(n), key=lambda k: math.dist(pts[k], pts[(k + 1) % n]))
+    if math.dist(pts[i], pts[(i + 1) % n]) >= limit:
+        return None
+    (ax, ay), (bx, by) = pts[i], pts[(i + 1) % n]
+    merged = [p for k, p in enumerate(pts) if k not in (i, (i + 1) % n)]
+    merged.insert(i if i + 1 < n else 0, ((ax + bx) / 2, (ay + by) / 2))
+    return merged
+
+
+def _right_angled(pts: Sequence[Point], tol_deg: float) -> bool:
+    """Every corner of the polygon within `tol_deg` of 90 degrees."""
+    n = len(pts)
+    for i in range(n):
+        (ax, ay), (bx, by), (cx, cy) = pts[i - 1], pts[i], pts[(i + 1) % n]
+        u, v = (ax - bx, ay - by), (cx - bx, cy - by)
+        nu, nv = math.hypot(*u), math.hypot(*v)
+        if not nu or not nv:
+            return False
+        cos = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
+        if abs(math.degrees(math.acos(max(-1.0, min(1.0, cos)))) - 90.0) > tol_deg:
+            return False
+    return True
 
 
 def find_symbols(page: PageContent, settings: FlowSettings = FlowSettings()
@@ -345,6 +384,22 @@ def trace_arrows(strokes: Sequence[Segment], symbols: Sequence[Symbol], heads: S
                 sources.append((s, p))
         if not targets:
             ids = sorted({s for s, _ in sources})
+            decisions = [i for i in ids if symbols[i].kind == "decision"]
+            if len(ids) == 2 and len(decisions) == 1:
+                # A decision's exits are arrows, never the head-less joins of
+                # a step done together: this one's head was lost (merged
+                # into the outline it points at, on a 200-dpi scan).
+                # The flowchart runs top to bottom: a line at the decision's
+                # top corner comes in; at another corner, it goes out.
+                d = decisions[0]
+                o = ids[1] if ids[0] == d else ids[0]
+                at_d = next(p for i, p in sources if i == d)
+                box = symbols[d].box
+                if at_d[1] < box.top + 0.25 * box.height:
+                    arrows.append(Arrow(source=o, target=d, start=next(p for i, p in sources if i == o)))
+                else:
+                    arrows.append(Arrow(source=d, target=o, start=at_d))
+                continue
             joins.extend((a, b) for a, b in zip(ids, ids[1:]))
             continue
         for s, start in sources:

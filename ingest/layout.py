@@ -568,6 +568,11 @@ def _fuzzy_words(tokens: list[str], forms: dict[str, tuple[str, ...]]) -> str | 
             if any(fuzz.ratio(" ".join(tokens[i:i + n]), form) >= FUZZY_LABEL
                    for i in range(len(tokens) - n + 1)):
                 return key
+            # OCR splits a word of spaced-out capitals ("PELAN SANA"): a
+            # one-word label also matches two neighbours run together.
+            if n == 1 and any(fuzz.ratio(tokens[i] + tokens[i + 1], form) >= FUZZY_LABEL
+                              for i in range(len(tokens) - 1)):
+                return key
     return None
 
 
@@ -678,7 +683,13 @@ def read_rows(table: Table, columns: dict[str, int], first: int, page: int) -> l
 
 
 def same_columns(a: Table, b: Table, tol: float) -> bool:
-    return a.n_cols == b.n_cols and all(abs(x - y) <= tol for x, y in zip(a.col_edges, b.col_edges))
+    """Whether two tables have the same columns: as many, and as wide. The
+    edges are compared from each table's left edge: each page of a scan lies
+    a little apart on the glass (3 pt between two pages of one sample)."""
+    if a.n_cols != b.n_cols:
+        return False
+    a0, b0 = a.col_edges[0], b.col_edges[0]
+    return all(abs((x - a0) - (y - b0)) <= tol for x, y in zip(a.col_edges, b.col_edges))
 
 
 def read_procedure(table: Table, page: int, previous: Procedure | None, tol: float) -> Procedure | None:

@@ -316,3 +316,59 @@ def test_a_printed_dash_read_as_letters_is_no_date() -> None:
     assert [normalize.could_be_date(x) for x in ("Do", "ie", "2", ". . wot", "-")] == [False] * 5
     assert all(normalize.could_be_date(x) for x in ("10 Juli 2023", "Desember 2021", "05-01-2022",
                                                     "10 juk 2023", "Januari"))
+
+
+def test_symbols_fitted_a_little_off_from_pixels_keep_their_kind() -> None:
+    # Outlines fitted from a 200-dpi scan of a portrait page (hold-out style
+    # D): a box whose top side leans where its arrowhead joins it, and a
+    # diamond whose top corner, where its entry line joins, came out as two.
+    from ingest import flowchart
+
+    scale = 200 / 72
+    box = Shape(((655, 1015), (725, 1009), (725, 1044), (655, 1047)), curved=False, filled=False)
+    diamond = Shape(((726, 1603), (691, 1626), (656, 1604), (683, 1585), (695, 1583)),
+                    curved=False, filled=False)
+    assert flowchart.classify_shape(box, scale) == "process"
+    assert flowchart.classify_shape(diamond, scale) == "decision"
+    # a lozenge leaning well off square is still no process
+    skew = Shape(((0, 20), (60, 0), (80, 30), (20, 50)), curved=False, filled=False)
+    assert flowchart.classify_shape(skew, scale) != "process"
+
+
+def test_a_continued_table_lying_a_little_apart_on_its_page_has_the_same_columns() -> None:
+    # Each page of a scan lies a little apart on the glass: a headerless
+    # table 3.3 pt to the right of the one on the page before continues it.
+    from ingest.primitives import Table
+
+    def table(x0: float) -> Table:
+        edges = [x0 + e for e in (0, 20, 111, 151, 191, 231, 271, 311, 351, 409, 451, 505, 536)]
+        return Table(page=1, box=BBox(edges[0], 0, edges[-1], 100), cells=[], n_rows=1,
+                     n_cols=12, col_edges=edges, row_edges=[0, 100])
+
+    tol = 3.0
+    assert layout.same_columns(table(37.6), table(40.9), tol)
+    assert not layout.same_columns(table(37.6), Table(page=1, box=BBox(0, 0, 1, 1), cells=[],
+                                                      n_rows=1, n_cols=12,
+                                                      col_edges=[37.6 + 45 * i for i in range(13)],
+                                                      row_edges=[0, 100]), tol)
+
+
+def test_a_decision_exit_whose_head_was_lost_is_still_an_arrow() -> None:
+    # The "Tidak" exit of a decision runs left and up into a box's side; on a
+    # 200-dpi scan its head merged into the box's outline. A decision's exits
+    # are arrows, never the head-less joins of a step done together; a line
+    # at its top corner comes in.
+    from ingest import flowchart
+
+    box = flowchart.Symbol("process", BBox(0, 0, 40, 20))
+    decision = flowchart.Symbol("decision", BBox(80, 60, 120, 90))
+    exit_ = [Segment(80, 75, 50, 75), Segment(50, 75, 50, 10), Segment(50, 10, 41, 10)]
+    arrows, joins = flowchart.trace_arrows(exit_, [box, decision], [])
+    assert [(a.source, a.target) for a in arrows] == [(1, 0)] and not joins
+    entry = [Segment(20, 21, 20, 40), Segment(20, 40, 100, 40), Segment(100, 40, 100, 59)]
+    arrows, joins = flowchart.trace_arrows(entry, [box, decision], [])
+    assert [(a.source, a.target) for a in arrows] == [(0, 1)] and not joins
+    # two process boxes joined by a line are a step done together, as before
+    other = flowchart.Symbol("process", BBox(60, 0, 100, 20))
+    arrows, joins = flowchart.trace_arrows([Segment(41, 10, 59, 10)], [box, other], [])
+    assert not arrows and joins == [(0, 1)]
