@@ -255,3 +255,38 @@ def test_role_headings_carry_their_cell_as_evidence():
             printed = " ".join((page.within_bbox(box).extract_text() or "").split())
             # the heading cell holds the name and nothing much else
             assert role.lower() in printed.lower() and len(printed) <= len(role) + 5, (role, printed)
+
+
+def test_pages_asked_for_at_once_are_rendered_one_at_a_time(tmp_path):
+    """A browser asks for all of a document's page images at once and the app
+    serves them from a thread pool. PDFium is not thread-safe: two renders
+    at the same moment killed the server process (SIGTRAP, no traceback).
+    Eight threads ask for 24 pages of the decree in a child process, three
+    times, which must live and give every page."""
+    import subprocess
+    import sys
+
+    from pipelines.review import pages as pages_module
+
+    src = Path(__file__).resolve().parents[1] / "samples/born-digital/bkpsdm-paser-keputusan-sop-perencanaan.pdf"
+    code = f"""
+import sys, threading
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from pipelines.review import pages
+src = Path({str(src)!r})
+ref = pages.SourceRef(1, pages.sha256_of(src), (src,), 28)
+for round in range(3):  # each round on an empty cache: every page rendered anew
+    out = Path({str(tmp_path)!r}) / str(round)
+    def work(i):
+        for k in range(3):
+            pages.cached_page(out, ref, 1 + (i * 3 + k) % 28)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", (proc.returncode, proc.stderr[-500:])
+    for round in range(3):
+        assert len(list((tmp_path / str(round) / pages_module.CACHE_DIR).rglob("*.png"))) == 24

@@ -14,6 +14,7 @@ ever names a document id and a page number.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def find_source(ref: SourceRef) -> Path:
                           "gambar halaman tidak bisa ditampilkan")
 
 
+_RENDER_LOCK = threading.Lock()
+
+
 def cached_page(out_dir: Path, ref: SourceRef, page: int) -> Path:
     """The PNG of page `page` (1-based), rendering it on first use."""
     if not 1 <= page <= ref.pages:
@@ -67,14 +71,22 @@ def cached_page(out_dir: Path, ref: SourceRef, page: int) -> Path:
     if target.is_file():
         return target
     source = find_source(ref)
-    try:
-        image = render_page(source, page)
-    except IngestError as exc:
-        raise PageUnavailable(f"halaman {page} tidak bisa digambar ({exc.reason})") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{page}.png.tmp"
-    image.save(tmp, format="PNG", optimize=True)
-    tmp.replace(target)  # atomic: a second request never reads half a file
+    # PDFium is not thread-safe, and the app serves requests from a thread
+    # pool: a browser asks for all of a document's pages at once, and two
+    # renders at the same moment crashed the server process (no traceback:
+    # the test of the rate limit after it found the server gone). One
+    # render at a time; the second request for a page finds it cached.
+    with _RENDER_LOCK:
+        if target.is_file():
+            return target
+        try:
+            image = render_page(source, page)
+        except IngestError as exc:
+            raise PageUnavailable(f"halaman {page} tidak bisa digambar ({exc.reason})") from None
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{page}.png.tmp"
+        image.save(tmp, format="PNG", optimize=True)
+        tmp.replace(target)  # atomic: a reader never sees half a file
     return target
 
 
