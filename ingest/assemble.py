@@ -113,7 +113,7 @@ def group_sops(layouts: Sequence[PageLayout], ocr_pages: frozenset[int] | set[in
                 elif row.no is None and cur.steps:
                     cur.steps[-1].add(row, proc)
                 elif row.no is not None and row.no != guess and lay.page in ocr_pages \
-                        and _next_number(proc.rows[r + 1:]) == guess + 1:
+                        and _next_number(proc.rows[r + 1:]) == (guess + 1, 0):
                     # Between step n-1 and step n+1, a number that is not n
                     # was misread ("7" read as "1" at 200 dpi): it is n.
                     step = StepDraft(no=guess, guessed_no=True)
@@ -131,14 +131,15 @@ def group_sops(layouts: Sequence[PageLayout], ocr_pages: frozenset[int] | set[in
     return drafts
 
 
-def _next_number(later: Sequence[Row]) -> int | None:
-    """The number of the next row that has one, if no unreadable one comes first."""
+def _next_number(later: Sequence[Row]) -> tuple[int | None, int]:
+    """The next readable step number in the table (None at its end), and how
+    many rows with an unreadable one come before it."""
+    unread = 0
     for row in later:
         if row.no is not None:
-            return row.no
-        if row.unread_no:
-            return None
-    return None
+            return row.no, unread
+        unread += row.unread_no
+    return None, unread
 
 
 def _fits_sequence(later: Sequence[Row], guess: int) -> bool:
@@ -146,12 +147,8 @@ def _fits_sequence(later: Sequence[Row], guess: int) -> bool:
     the table, if any, leaves room for it and for the unreadable ones
     between (a sub-heading such as "A." in the No column is followed by
     the number it would have taken)."""
-    unread = 0
-    for row in later:
-        if row.no is not None:
-            return row.no - guess - 1 >= unread
-        unread += row.unread_no
-    return True
+    nxt, unread = _next_number(later)
+    return nxt is None or nxt - guess - 1 >= unread
 
 
 # -- the flowchart in the table ---------------------------------------------
