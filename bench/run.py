@@ -300,7 +300,7 @@ def peak_memory(work: Path, pages: int) -> dict[str, Any]:
     # img2table needs opencv-contrib-python, which make bench installs over
     # the pipeline's headless build (same cv2 folder): it maps more memory
     # than a worker installed by make setup does, so the figure errs high.
-    out["opencv"] = timing._version("opencv-contrib-python")
+    out["opencv"] = timing.version("opencv-contrib-python")
     out["size_mb"] = pdf.stat().st_size / 1e6
     return out
 

@@ -143,7 +143,7 @@ def _ram_gb() -> float | None:
     return None
 
 
-def _version(dist: str) -> str:
+def version(dist: str) -> str:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -176,12 +176,12 @@ def machine() -> dict[str, str]:
         "OS": platform.platform(),
         "Python": platform.python_version(),
         "Tesseract CLI": _tesseract_cli(),
-        "Tesseract in-process (tesserocr)": f"{in_process} (tesserocr {_version('tesserocr')})",
+        "Tesseract in-process (tesserocr)": f"{in_process} (tesserocr {version('tesserocr')})",
     }
     for dist in ("img2table", "camelot-py", "pdfplumber", "pypdfium2", "opencv-python-headless",
                  "opencv-contrib-python",  # img2table's; shares the cv2 package
                  "numpy", "pyinstrument"):
-        info[dist] = _version(dist)
+        info[dist] = version(dist)
     return info
 
 

@@ -103,22 +103,21 @@ def group_sops(layouts: Sequence[PageLayout], ocr_pages: frozenset[int] | set[in
                 cur.role_fields = [(lay.page, f) for f in proc.role_fields]
             for r, row in enumerate(proc.rows):
                 guess = cur.steps[-1].no + 1 if cur.steps else 1
-                if row.no is None and row.unread_no and _fits_sequence(proc.rows[r + 1:], guess):
-                    # Its own row with something printed as its number: the
-                    # next step, not a continuation (those leave No blank);
-                    # before any step, the first ("1." read as "i").
+                later = proc.rows[r + 1:]
+                # Its own row with something printed as its number: the next
+                # step, not a continuation (those leave No blank); before any
+                # step, the first ("1." read as "i"). Or, on an OCR page,
+                # between step n-1 and step n+1 a number that is not n was
+                # misread ("7" read as "1" at 200 dpi): it is n.
+                unread = row.no is None and row.unread_no and _fits_sequence(later, guess)
+                misread = (row.no is not None and row.no != guess and lay.page in ocr_pages
+                           and _next_number(later) == (guess + 1, 0))
+                if unread or misread:
                     step = StepDraft(no=guess, guessed_no=True)
                     step.add(row, proc)
                     cur.steps.append(step)
                 elif row.no is None and cur.steps:
                     cur.steps[-1].add(row, proc)
-                elif row.no is not None and row.no != guess and lay.page in ocr_pages \
-                        and _next_number(proc.rows[r + 1:]) == (guess + 1, 0):
-                    # Between step n-1 and step n+1, a number that is not n
-                    # was misread ("7" read as "1" at 200 dpi): it is n.
-                    step = StepDraft(no=guess, guessed_no=True)
-                    step.add(row, proc)
-                    cur.steps.append(step)
                 elif row.no is not None:
                     step = StepDraft(no=row.no)
                     step.add(row, proc)
@@ -297,7 +296,7 @@ def build_identity(d: SopDraft, ev: dict[str, Evidence], pages: dict[int, PageCo
         if value is not None:
             _heading_evidence(ev, key, value, d.identity.heading, page, pages)
     ident = Identity(agency=agency, unit=unit, approved_by=approved, **values)
-    for key in ("created", "revised", "effective"):
+    for key in DATE_KEYS:
         iso = nz.parse_date_iso(values[key]) if values[key] else None
         if iso:
             setattr(ident, f"{key}_iso", iso)

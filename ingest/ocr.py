@@ -121,9 +121,9 @@ class OcrSettings:
     pad: float = 0.6  # white border, in target cap heights
     margin: float = 0.4  # kept around the text blobs when cropping tight, in cap heights
     min_conf: float = 0.3  # words below this without a letter or digit are dropped
-    # A lone "." after a cell's last word below this confidence is a speck
-    # (`ocrpage.read_cells`); elsewhere it is kept: a list marker whose digit
-    # was lost reads as one, and layout renumbers it by its place.
+    # A lone "." ending a cell or a line of free text below this confidence
+    # is a speck (`ocrpage._speck_dot`); one opening a line is kept: a list
+    # marker whose digit was lost reads as one, and layout renumbers it.
     dot_conf: float = 0.9
     ink_level: int = 160  # ink is darker than this (and than Otsu's level), for the checks
     speck: float = 0.1  # blobs under (speck x cap)^2 px do not count as text

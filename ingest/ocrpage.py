@@ -117,7 +117,7 @@ def read_cells(img: np.ndarray, page: PageContent, tables: list[Table], graph: F
     for (t, i), found in zip(chosen, results):
         # A speck after a cell's last word reads as a full stop standing
         # apart ("kinerja ."); print glues a full stop to its word.
-        while found and found[-1].text == "." and found[-1].conf < DEFAULT_SETTINGS.dot_conf:
+        while found and _speck_dot(found[-1]):
             found = found[:-1]
         t.cells[i].words.extend(found)
         words.extend(found)
@@ -160,9 +160,14 @@ def _without_trailing_dots(words: list[Word]) -> list[Word]:
     drop: set[int] = set()
     for line in group_lines(words):
         line = sorted(line, key=lambda w: w.box.x0)
-        while len(line) > 1 and line[-1].text == "." and line[-1].conf < DEFAULT_SETTINGS.dot_conf:
+        while len(line) > 1 and _speck_dot(line[-1]):
             drop.add(id(line.pop()))
     return [w for w in words if id(w) not in drop]
+
+
+def _speck_dot(word: Word) -> bool:
+    """A lone "." read with doubt: a speck when it ends a cell or a line."""
+    return word.text == "." and word.conf < DEFAULT_SETTINGS.dot_conf
 
 
 def free_bands(ink: np.ndarray, gap: float = 0.1) -> list[BBox]:
