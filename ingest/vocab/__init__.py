@@ -11,6 +11,7 @@ Three YAML files ship inside the package (`roles.yaml`, `documents.yaml`,
         kind: Permen
         variants: [Permendagri]
     words: [Perencanaan]      # extra correct words (OCR repair targets)
+    unit_words: [Pelaporan]   # words of role headings after the role (units' names)
 
 The user file is read from `$SOP_INGEST_VOCAB` when set, else
 `$XDG_CONFIG_HOME/sop-ingest/vocab.yaml` (`~/.config/...` without XDG);
@@ -39,6 +40,7 @@ from ..normalize import parse_legal_basis
 
 KINDS = ("roles", "documents", "regulations")
 PACKAGE_FILES = {kind: f"{kind}.yaml" for kind in KINDS}
+WORD_LISTS = ("words", "unit_words")
 ENV_USER_FILE = "SOP_INGEST_VOCAB"
 LEGAL_KINDS = ("UUD", "UU", "Perppu", "PP", "Perpres", "Inpres", "Permen", "Perban",
                "Perda", "Perkada", "Keputusan", "Other")
@@ -70,6 +72,10 @@ class Term:
 class Vocabulary:
     terms: dict[str, list[Term]] = field(default_factory=lambda: {k: [] for k in KINDS})
     words: set[str] = field(default_factory=set)  # extra correct words (as printed)
+    # Words printed in role headings after the role: the units' names. They
+    # are correct words too (in `words`), and, with the roles' own words, the
+    # closed list a heading's misread word is matched against.
+    unit_words: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
 
     def add(self, kind: str, canonical: str, variants: Iterable[str],
@@ -122,11 +128,11 @@ def _read_yaml(text: str, source: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise VocabError("a vocabulary file holds a mapping of roles:, documents:, "
-                         "regulations: and words:", source)
-    unknown = set(data) - {*KINDS, "words"}
+                         "regulations:, words: and unit_words:", source)
+    unknown = set(data) - {*KINDS, *WORD_LISTS}
     if unknown:
         raise VocabError(f"unknown section(s) {', '.join(sorted(map(str, unknown)))}; "
-                         f"known: {', '.join(KINDS)}, words", source)
+                         f"known: {', '.join((*KINDS, *WORD_LISTS))}", source)
     return data
 
 
@@ -150,10 +156,13 @@ def _merge(vocab: Vocabulary, data: dict[str, Any], source: str) -> None:
                                  f"{', '.join(LEGAL_KINDS)}", source)
             vocab.add(kind, entry["canonical"].strip(), [str(v).strip() for v in variants],
                       legal, source)
-    words = data.get("words") or []
-    if not isinstance(words, list):
-        raise VocabError("'words' must be a list", source)
-    vocab.words.update(str(w) for w in words)
+    for name in WORD_LISTS:
+        words = data.get(name) or []
+        if not isinstance(words, list):
+            raise VocabError(f"'{name}' must be a list", source)
+        vocab.words.update(str(w) for w in words)
+        if name == "unit_words":
+            vocab.unit_words.update(str(w) for w in words)
     vocab.files.append(source)
 
 

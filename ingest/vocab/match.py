@@ -54,6 +54,12 @@ PHRASE_SCORE = 90.0  # a whole heading within one or two misread letters of a kn
 TOKEN_SCORE = 100.0  # on folded text: the token is the word once look-alikes are equal
 MARGIN = 6.0  # the best candidate must beat the second by this much
 MIN_TOKEN = 4  # shorter tokens are abbreviations or noise: never fuzzily matched
+ROLE_WORD_MIN = 6  # letters in a heading's token for the one-letter repair (see _role_words)
+# Letters whose capital is, in most print, the small letter made taller (j:
+# once a fax blurs its dot into the stem, as J in fonts where J descends): a
+# fax or a photo loses the height that tells them apart (see _role_case).
+# k, p, y are left out: their arm or tail tells the cases apart.
+CASE_ALIKE = frozenset("cjosuvwxz")
 
 HUNSPELL_ENV = "SOP_INGEST_HUNSPELL"
 HUNSPELL_DEFAULT = "/usr/share/hunspell/id_ID"  # Debian's hunspell-id
@@ -377,6 +383,13 @@ class Matcher:
         self._long = [w for w in targets if len(w) >= MIN_TOKEN]
         self._long_folded = [fold(w) for w in self._long]
         self.role_variants = vocab.variants("roles")
+        role_words = {w.casefold() for t in vocab.terms["roles"] for v in (t.canonical, *t.variants)
+                      for w in _TOKEN_RE.findall(v)} | {w.casefold() for w in vocab.unit_words}
+        self._role_word_set = frozenset(role_words)
+        self._role_words_by_length: dict[int, list[str]] = {}
+        for w in sorted(role_words):
+            if len(w) >= ROLE_WORD_MIN:
+                self._role_words_by_length.setdefault(len(w), []).append(w)
         self._repairs: dict[str, tuple[int, list[tuple[str, str]], int]] = {}
 
     # ---- words
@@ -580,7 +593,19 @@ class Matcher:
 
     def correct_role(self, text: str) -> Fix:
         """A Pelaksana heading: the whole heading against the known roles
-        first, then its words."""
+        first, then its words (the heading's own repairs, then the ones of
+        running text); last, a letter's case against a known role's."""
+        fix = self._correct_role(text)
+        cased = _role_case(fix.text, self.role_variants)
+        if cased == fix.text:
+            return fix
+        d = Decision(fix.text, cased, "a known role's words, one with its first letter in the "
+                     "other case (c, j, o, s, u, v, w, x, z look alike in both)",
+                     [Candidate(cased, score(fix.text, cased), 100.0)])
+        low = d.candidates[0].score if fix.score is None else min(fix.score, d.candidates[0].score)
+        return Fix(cased, low, fix.decisions + [d])
+
+    def _correct_role(self, text: str) -> Fix:
         k = key(text)
         if k in self.role_variants:
             return Fix(text, None, [])
@@ -598,7 +623,50 @@ class Matcher:
                 return Fix(new, c.score, [Decision(
                     text, new, f"the role {variant} (score {c.folded:.1f} with look-alike letters, "
                     f"{found[0][1] - second:.1f} ahead of the next)", [c])])
-        return self.correct_text(text)
+        fix = self.correct_text(text)
+        return self._role_words(fix)
+
+    def _role_words(self, fix: Fix) -> Fix:
+        """A heading that is a known role and then its unit's name, with one
+        word of that name misread: "Staf Perencanaan dan peltporan". Every
+        word after the role must be a word of role headings (the roles' own
+        and `unit_words`: a closed list) or a joining word, but one, which is
+        no word and is one changed letter from exactly one of them; that one
+        is repaired. One letter read as another is what OCR does; a letter
+        dropped or added, or one vowel for another, is what a typist does
+        ("Akutabilitas", "Kepagawaian"), and a printed typo is kept, so only
+        a letter changed otherwise counts (see _one_shape_misread). Only in
+        such a heading: in running text, or after no known role, one letter
+        from a word is too often another word or a name; and not in
+        capitals, where one letter parts two abbreviations (BKPSDM)."""
+        words = fix.text.split(" ")
+        head = self._longest_role(words, 0)
+        if head is None:
+            return fix
+        odd = []
+        for i in range(head[0], len(words)):
+            w = words[i].strip(".,:;")
+            if not w or w.casefold() in _JOINING or w.casefold() in self._role_word_set:
+                continue
+            odd.append(i)
+        if len(odd) != 1:
+            return fix
+        token = words[odd[0]]
+        low_token = token.casefold()
+        if (len(token) < ROLE_WORD_MIN or not token.isalpha() or token.isupper()
+                or self.is_word(token)):
+            return fix
+        near = [w for w in self._role_words_by_length.get(len(low_token), ())
+                if _one_shape_misread(low_token, w)]
+        if len(near) != 1:
+            return fix
+        to = _match_case(token, self.targets[near[0]])
+        c = Candidate(to, score(token, to), folded_score(token, to))
+        d = Decision(token, to, f"not a word; in a heading of the role {head[1].canonical} and "
+                     f"its unit, {to} is the only word of role headings one letter away", [c])
+        words[odd[0]] = to
+        low = c.score if fix.score is None else min(fix.score, c.score)
+        return Fix(" ".join(words), low, fix.decisions + [d])
 
     # ---- canonical forms
 
@@ -659,6 +727,46 @@ def _tidy(word: str) -> str:
     if word.isupper() and len(word) > 1:
         return word.lower() if word.lower() in ("dan", "atau", "di", "ke", "pada") else word.capitalize()
     return word
+
+
+_VOWELS = frozenset("aeiou")
+# Words that join a unit's name ("Perencanaan dan Pelaporan").
+_JOINING = frozenset({"dan", "&", "/", "atau", "serta", "di", "ke", "pada", "dari"})
+
+
+def _one_shape_misread(read: str, word: str) -> bool:
+    """`read` (as long as `word`) differs from it in one letter, and not a
+    vowel for a vowel: typists swap vowels (a/e, the CONFUSIONS notes), OCR
+    swaps shapes."""
+    diff = [(a, b) for a, b in zip(read, word) if a != b]
+    return len(diff) == 1 and not (diff[0][0] in _VOWELS and diff[0][1] in _VOWELS)
+
+
+def _role_case(text: str, variants: dict[str, Term]) -> str:
+    """`text` with a word's first letter put in the case a known role of two
+    or more words prints it, where the rest of that role's words in `text`
+    are printed exactly as the role is, and the letter is one of CASE_ALIKE:
+    "Staf/ jabatan Fungsional Umum" -> Jabatan (the role Jabatan Fungsional
+    Umum), and the heading's other words are capitalised too. A heading
+    printed in another style (capitals, "dan pelaporan") does not take the
+    role's case: only a lone odd letter is OCR's."""
+    words = text.split(" ")
+    phrases = [v for term in {id(t): t for t in variants.values()}.values() for v in term.variants
+               if len(v.split()) > 1]
+    for v in phrases:
+        want = v.split()
+        n = len(want)
+        for i in range(len(words) - n + 1):
+            got = words[i:i + n]
+            if [w.casefold() for w in got] != [w.casefold() for w in want]:
+                continue
+            odd = [j for j, (g, w) in enumerate(zip(got, want)) if g != w]
+            rest = [w.strip(".,:;/") for w in words[:i] + words[i + n:]]
+            titled = all(not w or w.casefold() in _JOINING or w[0].isupper() for w in rest)
+            if len(odd) == 1 and titled and got[odd[0]][1:] == want[odd[0]][1:] \
+                    and got[odd[0]][0].casefold() in CASE_ALIKE:
+                words[i + odd[0]] = want[odd[0]]
+    return " ".join(words)
 
 
 def _case_like(model: str, text: str) -> str:
