@@ -277,7 +277,7 @@ def scan_page(raster: load.RasterPage) -> Page:
         image = cv2.resize(image, None, fx=f, fy=f,
                            interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
         scale = target
-    content = raster_stage.read_pixels(image, raster.number, scale)
+    content = raster_stage.read_pixels(image, raster.number, scale, bilevel_source=bilevel)
     notes = []
     if flat.rotation:
         notes.append(f"page {raster.number} was turned {flat.rotation} degrees to stand upright")

@@ -304,11 +304,12 @@ def is_bilevel(gray: np.ndarray, s: RasterSettings) -> bool:
     return hist[8:248].sum() <= s.bilevel_gray * gray.size
 
 
-def binarise(gray: np.ndarray, scale: float, s: RasterSettings) -> tuple[np.ndarray, Outlines]:
+def binarise(gray: np.ndarray, scale: float, s: RasterSettings,
+             bilevel: bool) -> tuple[np.ndarray, Outlines]:
     flat = flatten_background(gray, scale, s)
     raw = threshold(flat, s)
     raw = cv2.max(raw, faint_rules(flat, raw, scale, s))
-    if is_bilevel(gray, s):  # close one-pixel gaps (2 x 2, anchored so nothing shifts)
+    if bilevel:  # close one-pixel gaps (2 x 2, anchored so nothing shifts)
         two = np.ones((2, 2), np.uint8)
         raw = cv2.erode(cv2.dilate(raw, two, anchor=(0, 0)), two, anchor=(1, 1))
     raw = bridge(raw, scale, s)
@@ -516,6 +517,71 @@ def find_symbols(ink: np.ndarray, out: Outlines, h_rules: np.ndarray, v_rules: n
         shapes.append(Shape(points=tuple(pts), curved=curved, filled=False, stroked=True))
         owners.append(int(out.parent[i]))
     return shapes, owners
+
+
+def close_corners(ink: np.ndarray, scale: float, s: RasterSettings) -> np.ndarray | None:
+    """The ink with its corners' gaps closed, or None where it has none.
+
+    A fax drops pixels where a box's side turns: the side's last pixels are
+    too short to be a run, so `bridge` does not close the gap, and the box's
+    inside leaks into the cell around it (no hole, no symbol). Where a row's
+    run and a column's run come within the bridge of each other, one-pixel
+    gaps in the ink are closed."""
+    k = px(s.min_run, scale, 3)
+    reach = _rect(2 * px(s.bridge, scale, 1) + 3, 2 * px(s.bridge, scale, 1) + 3)
+    corner = cv2.bitwise_and(cv2.dilate(cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(k, 1)), reach),
+                             cv2.dilate(cv2.morphologyEx(ink, cv2.MORPH_OPEN, _rect(1, k)), reach))
+    closed = cv2.bitwise_and(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, _rect(3, 3)), corner)
+    if not cv2.countNonZero(cv2.bitwise_and(closed, cv2.bitwise_not(ink))):
+        return None
+    return cv2.max(ink, closed)
+
+
+def corner_symbols(ink: np.ndarray, out: Outlines, found: list[Shape], h_rules: np.ndarray,
+                   v_rules: np.ndarray, scale: float, s: RasterSettings
+                   ) -> tuple[list[Shape], list[int]]:
+    """Symbols whose outline is closed only once its corners are
+    (`close_corners`), with their components in `out`. Only the symbol
+    search reads the closed ink: closing corners everywhere also fills the
+    crossings of rules and arrows, and the grid and the arrows are read
+    from the ink as it is."""
+    closed = close_corners(ink, scale, s)
+    if closed is None:
+        return [], []
+    more, _ = find_symbols(closed, trace(closed), h_rules, v_rules, scale, s)
+    boxes = [_shape_box(sh) for sh in found]
+    new, owners = [], []
+    for sh in more:
+        box = _shape_box(sh)
+        if any(_overlap(box, b) for b in boxes):
+            continue
+        owner = _owner(sh, out)
+        if owner is not None:
+            new.append(sh)
+            owners.append(owner)
+    return new, owners
+
+
+def _shape_box(sh: Shape) -> tuple[float, float, float, float]:
+    xs, ys = zip(*sh.points)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _owner(sh: Shape, out: Outlines) -> int | None:
+    """The component of `out` the shape's outline is drawn in (its first
+    vertex lies on the stroke)."""
+    x, y = sh.points[0]
+    comps = out.components
+    bx = out.boxes[comps]
+    near = comps[(bx[:, 0] <= x) & (x <= bx[:, 0] + bx[:, 2]) & (bx[:, 1] <= y) & (y <= bx[:, 1] + bx[:, 3])]
+    for i in near[np.argsort(out.boxes[near, 2] * out.boxes[near, 3])]:
+        if cv2.pointPolygonTest(out.contours[i], (float(x), float(y)), True) >= -2.0:
+            return int(i)
+    return None
 
 
 # -- text ---------------------------------------------------------------------
@@ -821,18 +887,25 @@ def drop_outline_segments(segments: list[Segment], shapes: list[Shape], scale: f
 # -- the page -----------------------------------------------------------------
 
 def read_pixels(img: np.ndarray, number: int, scale: float,
-                settings: RasterSettings = RasterSettings()) -> PageContent:
+                settings: RasterSettings = RasterSettings(),
+                bilevel_source: bool | None = None) -> PageContent:
     """An upright, deskewed page image (white paper) -> its segments and
-    shapes in pixel coordinates; `scale` is pixels per PDF point (dpi / 72)."""
+    shapes in pixel coordinates; `scale` is pixels per PDF point (dpi / 72).
+    `bilevel_source`: the page came from a black-and-white image (a fax),
+    though resampling may have given `img` grays; None: judged from `img`."""
     s = settings
     if not scale > 0:
         raise ValueError(f"scale must be pixels per point (dpi / 72), not {scale!r}")
     gray = to_gray(img)
     if gray.ndim != 2 or min(gray.shape) < 2:
         raise ValueError(f"not a page image: shape {img.shape}")
-    ink, out = binarise(gray, scale, s)
+    bilevel = is_bilevel(gray, s)
+    ink, out = binarise(gray, scale, s, bilevel)
     h_rules, v_rules = rule_masks(ink, scale, s)
     symbols, owners = find_symbols(ink, out, h_rules, v_rules, scale, s)
+    if bilevel or bilevel_source:
+        more, more_owners = corner_symbols(ink, out, symbols, h_rules, v_rules, scale, s)
+        symbols, owners = symbols + more, owners + more_owners
     graphic = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.max(
         text_mask(ink, out, owners, h_rules, v_rules, scale, s),
         insides(ink.shape, symbols, scale, s))))

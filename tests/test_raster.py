@@ -472,3 +472,36 @@ def test_bad_images_are_refused_or_read() -> None:
         raster.read_pixels(np.zeros((0, 0), np.uint8), 1, K)
     with pytest.raises(ValueError):
         raster.read_pixels(blank, 1, 0.0)
+
+
+def test_close_corners_closes_a_box_open_at_a_corner_and_nothing_else() -> None:
+    """The ink as the fax sample had it (tests below): a box's left side
+    stops a row short of its bottom, whose own first pixels are too short
+    to be a run. `close_corners` fills that row; letters away from any
+    meeting of runs, and a box already closed, are left alone."""
+    ink = np.zeros((120, 200), np.uint8)
+    ink[20:60, 20:24] = 255      # left side, stopping short
+    ink[61:64, 22:28] = 255      # the bottom's first pixels: shorter than a run
+    ink[64:68, 20:100] = 255     # the bottom
+    ink[20:24, 20:100] = 255     # the top
+    ink[20:68, 96:100] = 255     # the right side
+    ink[90:100, 130:133] = ink[90:100, 135:138] = 255  # two letters' stems, 2 px apart
+    out = raster.trace(ink)
+    assert not any(out.boxes[i][2] > 60 for i in out.holes)  # the inside leaks: no hole
+    closed = raster.close_corners(ink, K, raster.RasterSettings())
+    assert closed is not None
+    assert closed[60, 22:24].all()  # the row the side lost, where the bottom begins
+    assert (closed[80:] == ink[80:]).all()  # the letters stay apart
+    assert any(raster.trace(closed).boxes[i][2] > 60 for i in raster.trace(closed).holes)
+    assert raster.close_corners(closed, K, raster.RasterSettings()) is None
+
+
+def test_the_fax_samples_open_box_is_found() -> None:
+    """The fax sample whose step 7 box in the Sekretaris column lost its
+    lower left corner (found by eval: the step lost that actor)."""
+    from ingest import pipeline
+
+    r = pipeline.read_page(SAMPLES / "fax" / "sekretariat-evaluasi-kinerja-internal.tif", 2,
+                           "image/tiff")
+    row7 = [s for s in r.graph.symbols if 1300 < s.box.top < 1340]
+    assert [s.kind for s in row7] == ["process"] * 5
