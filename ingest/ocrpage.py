@@ -42,6 +42,9 @@ class OcrPageSettings:
     # 6/7 at 0.75 pt, measured on the samples).
     stroke_mask: float = 0.75
     label_reach: float = 26.0  # how far around a decision labels are looked for
+    # A label read letter by letter (`_exit_letters`) counts from this sure:
+    # on the fax sample a clean "Y" read 0.6-0.91, a broken "T" as "1y" 0.0-0.05.
+    exit_letter_conf: float = 0.5
     # Unsharp mask for a soft page (a low-resolution photo or fax brought up
     # to OCR resolution): blur radius in points and strength. 0.7 pt at 300
     # dpi is ~3 px, the blur such pages show there.
@@ -243,12 +246,65 @@ def read_labels(img: np.ndarray, page: PageContent, graph: FlowGraph, engine: Oc
                  for s in decisions]
         for found in ocr_boxes(engine, clean, boxes, "sparse", text_px=cap):
             words.extend(w for w in found if flowchart.label_kind(w.text))
+        words.extend(_exit_letters(clean, graph, words, engine, cap, reach, settings))
     connectors = [s for s in graph.symbols if s.kind == "connector"]
     if connectors:
         boxes = [BBox(*_box_inset(s.box, 0.2 * min(s.box.width, s.box.height))) for s in connectors]
         for found in ocr_boxes(engine, img, boxes, "word", text_px=cap):
             words.extend(w for w in found if re.fullmatch(r"[A-Za-z0-9]{1,2}", w.text))
     return _dedupe(words)
+
+
+def _exit_letters(clean: np.ndarray, graph: FlowGraph, found: list[Word], engine: OcrEngine,
+                  cap: float, reach: float, settings: OcrPageSettings) -> list[Word]:
+    """Labels the page-wide pass missed, read word by word.
+
+    Tesseract reads a window of sparse text worse than a word alone: beside
+    a masked line's leftovers a fax's "Y" came out "me". For each decision
+    exit with no label word within `reach` of its start, the letter-sized
+    ink near the start is grouped into words (letters closer than half the
+    cap height), and each is read alone. Only a sure reading counts
+    (`exit_letter_conf`): a broken "T" reads "1y" with confidence 0.05, and
+    "1y" would be a yes. One labelled exit of two is enough: the other is
+    its opposite (assembly)."""
+    out: list[Word] = []
+    for a in graph.arrows:
+        if graph.symbols[a.source].kind != "decision":
+            continue
+        if any(w.box.distance_to(*a.start) <= reach for w in found + out):
+            continue
+        for box in _letter_groups(clean, a.start, reach, cap):
+            for w in ocr_boxes(engine, clean, [box], "word", text_px=cap)[0]:
+                if w.conf >= settings.exit_letter_conf and flowchart.label_kind(w.text):
+                    out.append(w)
+    return out
+
+
+def _letter_groups(img: np.ndarray, at: tuple[float, float], reach: float, cap: float) -> list[BBox]:
+    """Boxes (page coordinates, with a margin) of the words of letter-sized
+    ink within `reach` of `at`."""
+    hgt, wid = img.shape[:2]
+    x0, y0 = max(0, int(at[0] - reach)), max(0, int(at[1] - reach))
+    x1, y1 = min(wid, int(at[0] + reach) + 1), min(hgt, int(at[1] + reach) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return []
+    ink = (img[y0:y1, x0:x1] < 128).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # Pieces of letters too: a fax's thin strokes break a "Y" in two. Dots
+    # (specks, a masked line's crumbs) are no letter's piece.
+    letters = [tuple(int(v) for v in st[:4]) for st in stats[1:n]
+               if 0.2 * cap <= st[3] <= 1.6 * cap and st[2] <= 1.6 * cap]
+    groups: list[list[int]] = []
+    for x, y, w, h in sorted(letters):
+        last = groups[-1] if groups else None
+        if last and x - (last[0] + last[2]) <= 0.5 * cap and abs((y + h / 2) - (last[1] + last[3] / 2)) < 0.5 * cap:
+            gx, gy = min(last[0], x), min(last[1], y)
+            last[:] = [gx, gy, max(last[0] + last[2], x + w) - gx, max(last[1] + last[3], y + h) - gy]
+        else:
+            groups.append([x, y, w, h])
+    m = 0.3 * cap
+    return [BBox(x0 + x - m, y0 + y - m, x0 + x + w + m, y0 + y + h + m)
+            for x, y, w, h in groups if h >= 0.5 * cap]
 
 
 def _dedupe(words: list[Word]) -> list[Word]:

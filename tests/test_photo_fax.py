@@ -372,3 +372,22 @@ def test_a_decision_exit_whose_head_was_lost_is_still_an_arrow() -> None:
     other = flowchart.Symbol("process", BBox(60, 0, 100, 20))
     arrows, joins = flowchart.trace_arrows([Segment(41, 10, 59, 10)], [box, other], [])
     assert not arrows and joins == [(0, 1)]
+
+
+def test_a_decision_label_the_window_pass_misses_is_read_alone() -> None:
+    """The fax sample's decision at step 7: read in one window with the
+    masked lines' crumbs, its "Y" came out "me" and its broken "T" as "Tj",
+    so neither exit had a label. Read alone, the "Y" is sure; the "T"
+    (read "1", unsure) is not taken, and assembly gives that exit the
+    opposite of the other."""
+    from pathlib import Path
+
+    from ingest import pipeline
+
+    sample = Path(__file__).parent.parent / "samples" / "fax" / "bappedalitbang-balangan-evaluasi-capaian.tif"
+    r = pipeline.read_page(sample, 2, "image/tiff")
+    exits = {(r.graph.symbols[a.target].kind, a.label) for a in r.graph.arrows
+             if r.graph.symbols[a.source].kind == "decision"}
+    assert exits == {("process", "yes"), ("process", None)}
+    yes = [w for w in r.content.words if w.text == "Y"]
+    assert yes and all(w.conf >= ocrpage.OcrPageSettings().exit_letter_conf for w in yes)
