@@ -40,11 +40,13 @@ DATE_FIELDS = ("created", "revised", "effective")
 _LOWER_MONTH_RE = re.compile(r"(?:(?<=\d\s)|^)([a-z]+)(?=\.?\s*,?\s*\d{4}\b)")
 
 # After "Nomor"/"No." or "Tahun", a number may carry OCR's letters for
-# digits: "S2" (52), "2O14", "l2". Only tokens with a real digit in them.
+# digits: "S2" and "$2" (52: a 5 whose top stroke blurred into an S, with
+# or without the speck that makes it $), "2O14", "l2". Only tokens with a
+# real digit in them.
 _REF_NUMBER_RE = re.compile(
-    r"(\b(?:Nomor|Nomer|No\.?|Tahun|Th\.?)\s*:?\s*)(?=[0-9OoIlS]*[0-9])([0-9OoIlS]{1,4})(?!\w)",
+    r"(\b(?:Nomor|Nomer|No\.?|Tahun|Th\.?)\s*:?\s*)(?=[0-9OoIlS$]*[0-9])([0-9OoIlS$]{1,4})(?![\w$])",
     re.IGNORECASE)
-_DIGIT_FOR = str.maketrans("OoIlS", "00115")
+_DIGIT_FOR = str.maketrans("OoIlS$", "001155")
 
 
 def correct_document(doc: SopDocument, vocab: Vocabulary,

@@ -276,7 +276,8 @@ def _ocr_doc(route: str = "ocr") -> SopDocument:
         legal_basis=[parse_legal_basis(t) for t in (
             "Peraturan Pemerlntah Nomor 12 Tahun 2019:",  # ";" read as ":"
             "Peraturan Menteri Dalam Negeri Nomor S2 Tahun 2011 tentang Standar Operasional Prosedur",
-            "Permenpan & Repormasi Birokrasi nomor 88 Tahun 2021")],
+            "Permenpan & Repormasi Birokrasi nomor 88 Tahun 2021",
+            "Peraturan Menteri Dalam Negeri Nomor $2 Tahun 2011")],  # fax sample: $ for 5
         equipment=["Dokumen Renstr a", "Komputer"],
         roles=roles,
         steps=[Step(no=1, activity="Memerintahkan untuk penyusunan Lakip", actors=[roles[2]],
@@ -299,11 +300,12 @@ def test_stage_corrects_an_ocr_sop_and_lists_every_change() -> None:
         ("Peraturan Menteri Dalam Negeri Nomor 52 Tahun 2011 tentang Standar Operasional Prosedur",
          "Permen", "52", 2011)]
     assert sop.legal_basis[2].text == "Permenpan & Repormasi Birokrasi nomor 88 Tahun 2021"
+    assert (sop.legal_basis[3].number, sop.legal_basis[3].year) == ("52", 2011)
     assert sop.equipment == ["Dokumen Renstra", "Komputer"]
     assert sop.steps[0].output == "Dokumen LKjIP"
     by_path = {c.path: c for c in sop.corrections}
     assert set(by_path) == {"roles[2]", "legal_basis[0].text", "legal_basis[1].text",
-                            "equipment[0]", "steps[0].output"}
+                            "legal_basis[3].text", "equipment[0]", "steps[0].output"}
     assert by_path["roles[2]"].from_ == "KASUBAG PERENCANAAN DAN PELAPOR AN"
     assert by_path["equipment[0]"].to == "Dokumen Renstra"
     # undo: `from` puts back exactly what was read
