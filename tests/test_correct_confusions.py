@@ -64,8 +64,8 @@ def m() -> Matcher:
     ("Notule hasit evaluasi kinerja .", "Notule hasil evaluasi kinerja ."),
     # rn read for m, n for ri
     ("SOP Usulan Prornosi jabatan", "SOP Usulan Promosi jabatan"),
-    ("Rencana Pembangunan jangka Menengah (RPJM) Pemenntah Daerah",
-     "Rencana Pembangunan jangka Menengah (RPJM) Pemerintah Daerah"),
+    ("Rencana Pembangunan jangka Menengah (RPJM) Pemenntah Daerah",  # and j's case (take_case)
+     "Rencana Pembangunan Jangka Menengah (RPJM) Pemerintah Daerah"),
     # two in one field
     ("Draft Reatisasi Caparan Kinerja Triwulan", "Draft Realisasi Caparan Kinerja Triwulan"),
 ])
@@ -302,3 +302,29 @@ def test_a_heading_word_one_letter_from_one_role_word_is_repaired(m: Matcher) ->
     assert m.correct_role("Kasi Umpeg").text == "Kasi Umpeg"
     # a vowel for a vowel is a typist's slip, printed and kept
     assert m.correct_role("Kasubag Kepagawaian").text == "Kasubag Kepagawaian"
+
+
+@pytest.mark.parametrize("read, fixed", [
+    # camscanner and fax samples: j's case lost inside a known document's name
+    ("Memahami Rencana Pembangunan jangka Menengah (RPJM) Pemerintah Daerah",
+     "Memahami Rencana Pembangunan Jangka Menengah (RPJM) Pemerintah Daerah"),
+    ("Tentang Rencana Pembangunan jangka Panjang Daerah dan Rencana",
+     "Tentang Rencana Pembangunan Jangka Panjang Daerah dan Rencana"),
+    ("dokumen (sistem Akuntabilitas Kinerja Instansi Pemerintah),",
+     "dokumen (Sistem Akuntabilitas Kinerja Instansi Pemerintah),"),  # s, and punctuation kept
+])
+def test_a_lone_case_flip_in_a_known_term_takes_its_case(m: Matcher, read: str, fixed: str) -> None:
+    fix = m.correct_text(read)
+    assert fix.text == fixed
+    assert "first letter in the other case" in fix.decisions[-1].reason
+
+
+@pytest.mark.parametrize("text", [
+    "rencana pembangunan jangka menengah daerah",   # all small: printed so
+    "RENCANA PEMBANGUNAN JANGKA MENENGAH DAERAH",   # capitals
+    "Rencana pembangunan jangka Menengah Daerah",   # two words off: a style, not a flip
+    "Kepala seksi menyusun laporan",                # two-word terms are not read in running text
+    "SOP Usulan Promosi jabatan",                   # no known term holds it
+])
+def test_running_text_in_its_own_case_keeps_it(m: Matcher, text: str) -> None:
+    assert m.correct_text(text).text == text

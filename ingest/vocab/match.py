@@ -41,6 +41,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -57,7 +58,7 @@ MIN_TOKEN = 4  # shorter tokens are abbreviations or noise: never fuzzily matche
 ROLE_WORD_MIN = 6  # letters in a heading's token for the one-letter repair (see _role_words)
 # Letters whose capital is, in most print, the small letter made taller (j:
 # once a fax blurs its dot into the stem, as J in fonts where J descends): a
-# fax or a photo loses the height that tells them apart (see _role_case).
+# fax or a photo loses the height that tells them apart (see take_case).
 # k, p, y are left out: their arm or tail tells the cases apart.
 CASE_ALIKE = frozenset("cjosuvwxz")
 
@@ -383,6 +384,14 @@ class Matcher:
         self._long = [w for w in targets if len(w) >= MIN_TOKEN]
         self._long_folded = [fold(w) for w in self._long]
         self.role_variants = vocab.variants("roles")
+        # Known phrases whose case a lone look-alike letter takes (take_case):
+        # in a role heading, the roles of two words or more; in any text, every
+        # term of three or more (two-word ones, "Kepala seksi", are too often
+        # a printed style in running text).
+        self._role_phrases = phrase_index(
+            (v for t in vocab.terms["roles"] for v in t.variants), 2)
+        self._text_phrases = phrase_index(
+            (v for terms in vocab.terms.values() for t in terms for v in (t.canonical, *t.variants)), 3)
         role_words = {w.casefold() for t in vocab.terms["roles"] for v in (t.canonical, *t.variants)
                       for w in _TOKEN_RE.findall(v)} | {w.casefold() for w in vocab.unit_words}
         self._role_word_set = frozenset(role_words)
@@ -549,8 +558,12 @@ class Matcher:
     # ---- texts
 
     def correct_text(self, text: str) -> Fix:
-        """Split words joined, then misread tokens replaced; the rest of the
-        text (spacing, punctuation, numbers) untouched."""
+        """Split words joined, then misread tokens replaced, then a lone
+        letter's case in a known phrase of three words or more (`take_case`);
+        the rest of the text (spacing, punctuation, numbers) untouched."""
+        return _with_case(self._correct_words(text), self._text_phrases, False, "known term")
+
+    def _correct_words(self, text: str) -> Fix:
         tokens = list(_TOKEN_RE.finditer(text))
         decisions: list[Decision] = []
         pieces: list[str] = []
@@ -595,15 +608,7 @@ class Matcher:
         """A Pelaksana heading: the whole heading against the known roles
         first, then its words (the heading's own repairs, then the ones of
         running text); last, a letter's case against a known role's."""
-        fix = self._correct_role(text)
-        cased = _role_case(fix.text, self.role_variants)
-        if cased == fix.text:
-            return fix
-        d = Decision(fix.text, cased, "a known role's words, one with its first letter in the "
-                     "other case (c, j, o, s, u, v, w, x, z look alike in both)",
-                     [Candidate(cased, score(fix.text, cased), 100.0)])
-        low = d.candidates[0].score if fix.score is None else min(fix.score, d.candidates[0].score)
-        return Fix(cased, low, fix.decisions + [d])
+        return _with_case(self._correct_role(text), self._role_phrases, True, "role")
 
     def _correct_role(self, text: str) -> Fix:
         k = key(text)
@@ -742,31 +747,59 @@ def _one_shape_misread(read: str, word: str) -> bool:
     return len(diff) == 1 and not (diff[0][0] in _VOWELS and diff[0][1] in _VOWELS)
 
 
-def _role_case(text: str, variants: dict[str, Term]) -> str:
-    """`text` with a word's first letter put in the case a known role of two
-    or more words prints it, where the rest of that role's words in `text`
-    are printed exactly as the role is, and the letter is one of CASE_ALIKE:
-    "Staf/ jabatan Fungsional Umum" -> Jabatan (the role Jabatan Fungsional
-    Umum), and the heading's other words are capitalised too. A heading
-    printed in another style (capitals, "dan pelaporan") does not take the
-    role's case: only a lone odd letter is OCR's."""
+_PUNCT = "()[],.;:/\"'"
+
+
+def phrase_index(phrases: Iterable[str], min_words: int) -> dict[str, list[list[str]]]:
+    """Known phrases of `min_words` words or more, by their first word
+    (case-folded): what `take_case` looks up."""
+    index: dict[str, list[list[str]]] = {}
+    for p in sorted(set(phrases)):
+        words = p.split()
+        if len(words) >= min_words:
+            index.setdefault(words[0].casefold(), []).append(words)
+    return index
+
+
+def take_case(text: str, index: dict[str, list[list[str]]], titled: bool) -> str:
+    """`text` with a word's first letter put in the case a known phrase
+    prints it, where the rest of that phrase's words in `text` are printed
+    exactly as the phrase is, and the letter is one of CASE_ALIKE: "Rencana
+    Pembangunan jangka Menengah" -> Jangka. `titled`: also only where the
+    text's other words are capitalised (a role heading: "Staf/ jabatan
+    Fungsional Umum" -> Jabatan). Text printed in another style (capitals,
+    "dan pelaporan") keeps it: only a lone odd letter is OCR's."""
     words = text.split(" ")
-    phrases = [v for term in {id(t): t for t in variants.values()}.values() for v in term.variants
-               if len(v.split()) > 1]
-    for v in phrases:
-        want = v.split()
-        n = len(want)
-        for i in range(len(words) - n + 1):
-            got = words[i:i + n]
-            if [w.casefold() for w in got] != [w.casefold() for w in want]:
+    cores = [w.strip(_PUNCT) for w in words]
+    for i, first in enumerate(cores):
+        for want in index.get(first.casefold(), ()):
+            n = len(want)
+            got = cores[i:i + n]
+            if len(got) < n or [w.casefold() for w in got] != [w.casefold() for w in want]:
                 continue
             odd = [j for j, (g, w) in enumerate(zip(got, want)) if g != w]
-            rest = [w.strip(".,:;/") for w in words[:i] + words[i + n:]]
-            titled = all(not w or w.casefold() in _JOINING or w[0].isupper() for w in rest)
-            if len(odd) == 1 and titled and got[odd[0]][1:] == want[odd[0]][1:] \
-                    and got[odd[0]][0].casefold() in CASE_ALIKE:
-                words[i + odd[0]] = want[odd[0]]
+            if len(odd) != 1 or got[odd[0]][1:] != want[odd[0]][1:] \
+                    or got[odd[0]][0].casefold() not in CASE_ALIKE:
+                continue
+            if titled and not all(not w or w.casefold() in _JOINING or w[0].isupper()
+                                  for w in cores[:i] + cores[i + n:]):
+                continue
+            k = i + odd[0]
+            start = words[k].index(cores[k])
+            words[k] = words[k][:start] + want[odd[0]] + words[k][start + len(cores[k]):]
+            cores[k] = want[odd[0]]
     return " ".join(words)
+
+
+def _with_case(fix: Fix, index: dict[str, list[list[str]]], titled: bool, what: str) -> Fix:
+    cased = take_case(fix.text, index, titled)
+    if cased == fix.text:
+        return fix
+    d = Decision(fix.text, cased, f"a {what}'s words, one with its first letter in the other "
+                 "case (c, j, o, s, u, v, w, x, z look alike in both)",
+                 [Candidate(cased, score(fix.text, cased), 100.0)])
+    low = d.candidates[0].score if fix.score is None else min(fix.score, d.candidates[0].score)
+    return Fix(cased, low, fix.decisions + [d])
 
 
 def _case_like(model: str, text: str) -> str:
