@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from rapidfuzz.distance import Levenshtein
+
 from . import normalize as nz
 from .model import Correction, LegalBasis, Sop, SopDocument
 from .vocab import Vocabulary
@@ -125,15 +127,49 @@ def _date_text(text: str) -> Fix:
 
 def _legal_text(text: str, m: Matcher) -> Fix:
     """Words against the vocabulary, then misread digits in the number and
-    year, then a trailing ":" (a list's ";" as OCR reads it: a regulation's
-    title never ends in a colon)."""
+    year, then the reference's grammar (`_reference_words`), then a
+    trailing ":" (a list's ";" as OCR reads it: a regulation's title never
+    ends in a colon)."""
     fix = m.correct_text(text)
     new = _REF_NUMBER_RE.sub(lambda x: x[1] + x[2].translate(_DIGIT_FOR), fix.text)
+    new = _reference_words(new, m)
     new = re.sub(r"\s*:\s*$", "", new)
     if new == fix.text:
         return fix
     low = min(s for s in (fix.score, score(fix.text, new)) if s is not None)
     return Fix(new, low, fix.decisions)
+
+
+# "Tahun 2014 tentang": the word after a reference's year, one letter off.
+_AFTER_YEAR_RE = re.compile(r"(\bTahun\s+\d{4}\s+)([^\W\d_]{6,8})(?=\s)", re.IGNORECASE)
+# "Daerah. Tata Cara": a full stop between a word and a capitalised word.
+_MID_STOP_RE = re.compile(r"\b([^\W\d_]{4,})\.(?=\s+[A-Z])")
+
+
+def _reference_words(text: str, m: Matcher) -> str:
+    """A legal reference is written "<kind> Nomor N Tahun Y tentang
+    <title>", and its title is one noun phrase. So:
+    - the word after the year, when it is no word and one letter from
+      "tentang", is tentang ("tehtang": the photo's h for n, which the
+      look-alike repair does not undo in running text);
+    - a full stop after a word of four letters or more, with the title
+      going on in a capital, is a comma whose tail was lost ("Pembangunan
+      Daerah. Tata Cara Evaluasi"): the title's only full stops are
+      abbreviations' ("Kab.", "No."), and the reference's end."""
+    def after_year(x: re.Match) -> str:
+        word = x[2]
+        if word.lower() != "tentang" and not m.is_word(word) \
+                and Levenshtein.distance(word.lower(), "tentang") == 1:
+            return x[1] + ("Tentang" if word[:1].isupper() else "tentang")
+        return x[0]
+
+    text = _AFTER_YEAR_RE.sub(after_year, text)
+    start = re.search(r"\btentang\b", text, re.IGNORECASE)
+    if start is None:
+        return text
+    head, title = text[:start.end()], text[start.end():]
+    return head + _MID_STOP_RE.sub(
+        lambda x: x[1] + ("," if m.is_word(x[1]) else "."), title)
 
 
 # -- every SOP ------------------------------------------------------------------

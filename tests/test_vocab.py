@@ -477,3 +477,32 @@ def test_cli_run_with_a_user_vocabulary(tmp_path: Path) -> None:
     assert doc.sops[0].roles_canonical[2] == "Kepala Sub Bagian Perencanaan Program"
     assert doc.sops[0].roles[2] == "Kasubbag. Perencanaan Program"
     assert os.environ["SOP_INGEST_VOCAB"] != str(Path.home() / ".config/sop-ingest/vocab.yaml")
+
+
+@pytest.mark.parametrize("read, fixed", [
+    # fax sample: h read for n in the word after the year
+    ("Peraturan Pemerintah Nomor 29 tahun 2014 tehtang SAKIP",
+     "Peraturan Pemerintah Nomor 29 tahun 2014 tentang SAKIP"),
+    # camscanner sample: a comma whose tail the photo lost, inside the title
+    ("Peraturan Menteri Dalam Negeri Nomor 86 Tahun 2017 Tentang Tata Cara Perencanaan, "
+     "Pengendalian dan Evaluasi Pembangunan Daerah. Tata Cara Evaluasi Rancangan",
+     "Peraturan Menteri Dalam Negeri Nomor 86 Tahun 2017 Tentang Tata Cara Perencanaan, "
+     "Pengendalian dan Evaluasi Pembangunan Daerah, Tata Cara Evaluasi Rancangan"),
+])
+def test_a_legal_reference_is_read_by_its_grammar(read: str, fixed: str) -> None:
+    from ingest.correct import _legal_text
+
+    assert _legal_text(read, matcher(vocab.load(user=False))).text == fixed
+
+
+@pytest.mark.parametrize("text", [
+    "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah",
+    "Peraturan Bupati Nomor 5 Tahun 2020 tentang Organisasi Kab. Paser Dan Tata Kerja",  # abbreviation
+    "Peraturan Daerah Nomor 4 Tahun 2016 tentang Pembentukan Perangkat Daerah.",  # the end
+    "Keputusan Bupati Nomor 12 Tahun 2019 mengenai Pedoman Kerja",  # a word, not tentang misread
+    "Peraturan Menteri Dalam Negeri Nomor 52 Tahun 2011. Peraturan Bupati Nomor 3",  # after a number
+])
+def test_legal_references_in_order_stay(text: str) -> None:
+    from ingest.correct import _legal_text
+
+    assert _legal_text(text, matcher(vocab.load(user=False))).text == text
