@@ -11,7 +11,6 @@ names included.
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 from ingest import vocab
@@ -198,10 +197,9 @@ def test_marks_glued_to_words(m: Matcher) -> None:
 
 def test_spellings_tried_are_bounded(m: Matcher) -> None:
     token = "Illilillilillilillilil"  # stems only: every letter could be another
-    t = time.perf_counter()
     d = m.check_token(token)
     assert d.result == token and f"more than {MAX_SPELLINGS} spellings" in d.reason
-    assert time.perf_counter() - t < 2
+    assert m._repairs[token][2] == MAX_SPELLINGS + 1  # the search stopped there
     assert m.check_token("x" * 31 + "taporan").result == "x" * 31 + "taporan"
 
 
@@ -255,18 +253,22 @@ def test_stage_records_each_repair_and_leaves_text_layers() -> None:
     assert text_layer.corrections is None and text_layer.steps[0].output == "Notulen hasi! rapat"
 
 
-def test_cost_stays_small_per_page(m: Matcher) -> None:
-    """No combinatorial blow-up: some 1,900 texts, a tenth of them made of
-    non-words, in well under a second here; the bound is loose because the
-    machine is shared. (The stage on the fax samples' worst page costs
-    about 40 ms, on the 28-page scanned decree about 4 ms a page.)"""
+def test_work_per_token_is_bounded(m: Matcher) -> None:
+    """No combinatorial blow-up, counted rather than timed (timings belong
+    in `make bench`): over some 1,900 texts, a tenth of them made of
+    non-words, no token has more than MAX_SPELLINGS spellings looked up
+    (one more tells the search it stopped), and each token is searched
+    once (the cache). (Timed by hand: the stage costs about 40 ms on the
+    fax samples' worst page, 4 ms a page on the 28-page scanned decree.)"""
     texts = [t for seed in CLEAN_SEEDS for t in _seed_texts(seed)]
     misread = [t.replace("l", "t").replace("i", "l") for t in texts[:200]]  # many non-words
     fresh = Matcher(vocab.load(user=False))
-    t = time.perf_counter()
-    for text in itertools.chain(texts, misread):
+    for text in itertools.chain(texts, misread, misread):
         fresh.correct_text(text)
-    assert time.perf_counter() - t < 5
+    tried = [n for _, _, n in fresh._repairs.values()]
+    assert len(tried) > 150  # the misread texts did reach the search
+    assert max(tried) <= match.MAX_SPELLINGS + 1
+    assert sum(tried) < 300 * len(tried)
 
 
 @pytest.mark.parametrize("read, fixed", [

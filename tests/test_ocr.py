@@ -10,7 +10,6 @@ loosely, so a process per cell or a lost engine shows as a failure.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -385,34 +384,32 @@ def test_unknown_mode_is_refused(eng):
         eng.read(np.full((10, 10), 255, np.uint8), "paragraph")
 
 
-# -- time -------------------------------------------------------------------
+# -- work -------------------------------------------------------------------
+# Speed itself is measured in `make bench` (pipeline against the Tesseract
+# CLI, in one run); here, what keeps it low: crops with no text never reach
+# the engine, and a cell with text costs one recognition.
 
-def _best(fn, n: int = 2) -> float:
-    best = float("inf")
-    for _ in range(n):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
-
-
-def test_cells_cost_no_more_than_one_full_page_call(eng):
-    """~60 typical cell crops (40 with text, 20 empty or holding a symbol)
-    against one psm 3 call on the same page, CPU time, same process."""
+def test_only_cells_with_text_reach_the_engine(eng, monkeypatch):
+    """~60 typical cell crops (40 with text, 20 empty or holding a symbol):
+    the 20 are refused by the ink check before Tesseract, and each of the
+    40 is one recognition call (retries aside: at most a few)."""
     cells = (CELLS * 2)[:40]
     page = draw_table(cells, 300, VERA, cols=6, symbols=10, empties=10)
     boxes = [inset(b, 4) for b in page.boxes]
-    t_cells = _best(lambda: ocr.ocr_boxes(eng, page.img, boxes, "block"))
-    t_page = _best(lambda: eng.read(page.img, "page"))
-    sizes = {"1 char": draw_table([["7"]], 300, VERA, cols=1, cell_w=40),
-             "1 line": draw_table([["Disposisi Penugasan"]], 300, VERA, cols=1),
-             "4 lines": draw_table([CELLS[6]], 300, VERA, cols=1, cell_w=200),
-             "empty": draw_table([], 300, VERA, cols=1, empties=1)}
-    per_call = {name: _best(lambda p=p: ocr.ocr_boxes(eng, p.img, p.boxes), 3) for name, p in sizes.items()}
-    print(f"\n{len(boxes)} cells: {t_cells:.2f} s; the page in one psm 3 call: {t_page:.2f} s; "
-          "one crop: " + ", ".join(f"{n} {1000 * t:.1f} ms" for n, t in per_call.items()))
-    assert t_cells <= 1.1 * t_page
-    assert per_call["empty"] < 0.01
+    calls: list[int] = []
+    real = eng._recognise
+
+    def counted(prep, psm, *args, **kwargs):
+        calls.append(psm)
+        return real(prep, psm, *args, **kwargs)
+
+    monkeypatch.setattr(eng, "_recognise", counted)
+    found = ocr.ocr_boxes(eng, page.img, boxes, "block")
+    assert [bool(w) for w in found] == [True] * 40 + [False] * 20
+    assert 40 <= len(calls) <= 44
+    calls.clear()
+    ocr.ocr_boxes(eng, page.img, boxes[40:], "block")
+    assert calls == []
 
 
 def test_sparse_labels_among_specks(eng):
