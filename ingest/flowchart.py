@@ -177,18 +177,11 @@ def _merge_shortest_side(pts: Sequence[Point], limit: float) -> list[Point] | No
 
 
 def _right_angled(pts: Sequence[Point], tol_deg: float) -> bool:
-    """Every corner of the polygon within `tol_deg` of 90 degrees."""
+    """Every corner of the polygon within `tol_deg` of 90 degrees (the turn
+    there is 90 degrees too; a side of no length turns by 0)."""
     n = len(pts)
-    for i in range(n):
-        (ax, ay), (bx, by), (cx, cy) = pts[i - 1], pts[i], pts[(i + 1) % n]
-        u, v = (ax - bx, ay - by), (cx - bx, cy - by)
-        nu, nv = math.hypot(*u), math.hypot(*v)
-        if not nu or not nv:
-            return False
-        cos = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
-        if abs(math.degrees(math.acos(max(-1.0, min(1.0, cos)))) - 90.0) > tol_deg:
-            return False
-    return True
+    return all(abs(_turn_deg(pts[i - 1], pts[i], pts[(i + 1) % n]) - 90.0) <= tol_deg
+               for i in range(n))
 
 
 def find_symbols(page: PageContent, settings: FlowSettings = FlowSettings()

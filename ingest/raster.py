@@ -549,26 +549,17 @@ def corner_symbols(ink: np.ndarray, out: Outlines, found: list[Shape], h_rules: 
     if closed is None:
         return [], []
     more, _ = find_symbols(closed, trace(closed), h_rules, v_rules, scale, s)
-    boxes = [_shape_box(sh) for sh in found]
+    boxes = [sh.box for sh in found]
     new, owners = [], []
     for sh in more:
-        box = _shape_box(sh)
-        if any(_overlap(box, b) for b in boxes):
-            continue
+        box = sh.box
+        if any(box.x_overlap(b) > 0 and box.y_overlap(b) > 0 for b in boxes):
+            continue  # found already, in the ink as it is
         owner = _owner(sh, out)
         if owner is not None:
             new.append(sh)
             owners.append(owner)
     return new, owners
-
-
-def _shape_box(sh: Shape) -> tuple[float, float, float, float]:
-    xs, ys = zip(*sh.points)
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _owner(sh: Shape, out: Outlines) -> int | None:
@@ -888,11 +879,12 @@ def drop_outline_segments(segments: list[Segment], shapes: list[Shape], scale: f
 
 def read_pixels(img: np.ndarray, number: int, scale: float,
                 settings: RasterSettings = RasterSettings(),
-                bilevel_source: bool | None = None) -> PageContent:
+                bilevel_source: bool = False) -> PageContent:
     """An upright, deskewed page image (white paper) -> its segments and
     shapes in pixel coordinates; `scale` is pixels per PDF point (dpi / 72).
     `bilevel_source`: the page came from a black-and-white image (a fax),
-    though resampling may have given `img` grays; None: judged from `img`."""
+    though resampling may have given `img` grays (a bilevel `img` is
+    taken for one anyway)."""
     s = settings
     if not scale > 0:
         raise ValueError(f"scale must be pixels per point (dpi / 72), not {scale!r}")
