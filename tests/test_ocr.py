@@ -451,3 +451,42 @@ def test_lone_speck_marks_are_not_words(eng):
         dust(d, 190)
         words = [w.text for w in eng.read(np.asarray(img), "block")]
         assert words == ["Draft", "laporan", "kinerja", "-", "2", "hari"], words
+
+
+def _word_image(text: str, face: Path, px: int = 40) -> tuple[np.ndarray, tuple, tuple]:
+    """`text` drawn black on white, with its ink box and its first letter's box."""
+    f = ImageFont.truetype(str(face), px)
+    im = Image.new("L", (int(f.getlength(text)) + 20, 2 * px), 255)
+    ImageDraw.Draw(im).text((10, px // 3), text, font=f, fill=0)
+    img = np.asarray(im)
+    ys, xs = np.nonzero(img < 128)
+    word = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    first = f.getbbox(text[0])
+    letter = (10 + first[0], word[1], 10 + first[2], word[3])
+    return img, word, letter
+
+
+@pytest.mark.parametrize("face", FONTS + [Path(__file__).parent.parent / "samples" / "generator"
+                                          / "fonts" / "DejaVuSerif.ttf"])
+def test_a_capital_i_read_as_small_i_is_put_right_by_its_stem(face: Path) -> None:
+    # "internal" read for a printed "Internal" (the fax sample's legal basis,
+    # a speck beside the serifed I): the stem runs the word's whole height
+    img, word, letter = _word_image("Internal", face)
+    assert ocr.initial_case("internal", img, word, letter) == "Internal"
+    # a printed small i keeps its case: a gap parts its stem from the dot
+    for text in ("internal", "ini", "informasi"):
+        img, word, letter = _word_image(text, face)
+        assert ocr.initial_case(text, img, word, letter) == text
+
+
+def test_the_fax_samples_capital_i_and_small_i() -> None:
+    """The fax sample holds both: "(Akip Internal)" in its legal basis on
+    page 1, read "internal)" before the stem check, and a printed small
+    "internal" on page 3."""
+    from ingest import pipeline
+
+    sample = Path(__file__).parent.parent / "samples" / "fax" / "bkpsdm-kubar-evaluasi-akip.tif"
+    texts = [w.text for w in pipeline.read_page(sample, 1, "image/tiff").content.words]
+    assert "Internal)" in texts and "internal)" not in texts
+    texts = [w.text for w in pipeline.read_page(sample, 3, "image/tiff").content.words]
+    assert "internal" in texts and "Internal" not in texts
