@@ -55,6 +55,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from .components import components
 from .primitives import BBox, Word
 
 __all__ = ["DEFAULT_LANG", "MODES", "OcrEngine", "OcrSettings", "OcrUnavailable", "TesseractEngine",
@@ -205,7 +206,7 @@ def _line_mask(ink: np.ndarray, length: int, side: int = 0) -> np.ndarray:
         if not side or not runs.any():
             out |= runs
             continue
-        n, labels, st, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        n, labels, st, _ = components(runs, connectivity=8)
         keep = np.zeros(n, bool)
         H, W = ink.shape
         for i in range(1, n):
@@ -232,7 +233,7 @@ def stroke(gray: np.ndarray, cap: float | None = None) -> float:
     if not area:
         return 0.0
     inner = int(cv2.erode(ink, np.ones((3, 3), np.uint8)).sum())
-    _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, st, _ = components(ink, connectivity=8)
     hs = st[1:, 3][st[1:, 3] >= 3]
     own = float(np.percentile(hs, 75)) if len(hs) else 0.0
     size = max(cap or 0.0, own)
@@ -260,7 +261,7 @@ def find_blobs(ink: np.ndarray, cap: float | None = None) -> Blobs:
     other ink (a connector round its letter). `cap`, if not given, is the
     75th percentile of the heights of the remaining letter-like blobs.
     """
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = components(ink, connectivity=8)
     st = stats[1:]
     H, W = ink.shape
     x, y, w, h, area = (st[:, i] for i in range(5))

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from . import flowchart, grid
+from .components import components
 from .flowchart import FlowGraph
 from .ocr import DEFAULT_SETTINGS, OcrEngine, ocr_boxes, page_cap
 from .primitives import BBox, PageContent, Table, Word, group_lines
@@ -289,7 +290,7 @@ def _letter_groups(img: np.ndarray, at: tuple[float, float], reach: float, cap: 
     if x1 <= x0 or y1 <= y0:
         return []
     ink = (img[y0:y1, x0:x1] < 128).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats, _ = components(ink, connectivity=8)
     # Pieces of letters too: a fax's thin strokes break a "Y" in two. Dots
     # (specks, a masked line's crumbs) are no letter's piece.
     letters = [tuple(int(v) for v in st[:4]) for st in stats[1:n]
@@ -343,7 +344,7 @@ def despeckle(img: np.ndarray, scale: float, settings: OcrPageSettings = OcrPage
     """The page with a fax's specks painted white: small dots far from any
     bigger ink. Tesseract reads speckled paper as "a a aa pe" and ". wR"."""
     ink = (img < 128).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, _ = components(ink, connectivity=8)
     if n <= 1:
         return img
     small = np.zeros(n, bool)

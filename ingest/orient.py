@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ingest.components import components
 from ingest.flatten import DEFAULT as FLATTEN_DEFAULT
 from ingest.flatten import (
     FlattenSettings,
@@ -79,7 +80,7 @@ _UNDO = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTAT
 def char_boxes(gray: np.ndarray, s: OrientSettings = DEFAULT) -> np.ndarray:
     """Bounding boxes (x, y, w, h) of the ink blobs that are letter-sized:
     not specks, not table rules or pictures, not long thin strokes."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(gray, s.flatten), connectivity=8)
+    _, _, stats, _ = components(ink_mask(gray, s.flatten), connectivity=8)
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     big = np.maximum(w, h)
     keep = ((area >= s.min_blob_area) & (big >= 6) & (big <= s.max_blob_frac * max(gray.shape))

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .components import components
 from .primitives import PageContent, Point, Segment, Shape
 
 
@@ -186,7 +187,7 @@ def faint_rules(flat: np.ndarray, ink: np.ndarray, scale: float, s: RasterSettin
     del dark
     if not any(r.any() for r in found):
         return found[0]
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, _ = components(ink, connectivity=8)
     small = np.minimum(stats[1:, 2], stats[1:, 3])
     # At least a letter thick each way, no taller than a line of text on
     # its short side (words blurred together make long blobs); not where
@@ -812,7 +813,7 @@ def runs_to_segments(mask: np.ndarray, horizontal: bool, scale: float,
     not runs."""
     if not mask.any():
         return []
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, _ = components(mask, connectivity=8)
     min_len, thick = s.min_segment * scale, s.max_thick * scale
     end = px(s.run_end, scale)
     along, across = (0, 1) if horizontal else (1, 0)
