@@ -460,12 +460,35 @@ def estimate_skew(img: np.ndarray, settings: FlattenSettings = DEFAULT) -> float
     if median <= 0 or scores.max() / median < settings.skew_min_confidence:
         return 0.0
     best = float(angles[np.argmax(scores)])
-    # Refine at the working size: ±0.3° by 0.05°, then ±0.06° by 0.01°.
+    # Refine at the working size: within ±0.3° by 0.05°, then within ±0.06°
+    # by 0.01°, climbing from the coarse peak.
     xs, ys = _points(mask, settings.skew_max_points)
     for step, span in ((0.05, 0.3), (0.01, 0.06)):
-        angles = np.arange(best - span, best + span + 1e-9, step)
-        best = float(angles[np.argmax(_profile_scores(xs, ys, angles))])
+        best = _climb(xs, ys, best, step, round(span / step))
     return round(best, 2) + 0.0  # + 0.0: no "-0.0"
+
+
+def _climb(xs: np.ndarray, ys: np.ndarray, start: float, step: float, most: int) -> float:
+    """The angle of the highest profile score on the grid start + k*step,
+    |k| <= most, found by climbing from `start` to the peak: near a text
+    line peak the score rises steadily to it, so a climb scores 3 to 5
+    angles where scoring the whole grid took 13 (the fine passes were a
+    third of the skew search, and the skew search the largest part of
+    flattening a scanned page)."""
+    def at(k: int) -> float:
+        return float(_profile_scores(xs, ys, np.array([start + k * step]))[0])
+
+    k, here = 0, at(0)
+    left, right = at(-1), at(1)
+    if max(left, right) <= here:
+        return start
+    way, here, k = (1, right, 1) if right > left else (-1, left, -1)
+    while abs(k) < most:
+        nxt = at(k + way)
+        if nxt <= here:
+            break
+        k, here = k + way, nxt
+    return start + k * step
 
 
 def rotate(img: np.ndarray, angle: float) -> np.ndarray:

@@ -281,6 +281,22 @@ def test_skew_matches_deskew_suite(name: str) -> None:
     assert fl.estimate_skew(img) == pytest.approx(listed_angles()[name], abs=0.5)
 
 
+@pytest.mark.parametrize("name", [f"deskew-{i}.png" for i in (2, 5, 8)])
+def test_the_fine_climb_stops_on_the_grids_own_peak(name: str) -> None:
+    """The fine passes climb from the coarse peak instead of scoring their
+    whole grid: on real scans the climb must end where the grid's best is."""
+    img = cv2.imread(str(DESKEW / name), cv2.IMREAD_GRAYSCALE)
+    gray, _ = fl.downscale(img, fl.DEFAULT.skew_work_px)
+    xs, ys = fl._points(fl.ink_mask(gray), fl.DEFAULT.skew_max_points)
+    best = float(round(listed_angles()[name]))  # a start a little off the peak, as the coarse pass gives
+    for step, span in ((0.05, 0.3), (0.01, 0.06)):
+        grid = np.arange(-round(span / step), round(span / step) + 1)
+        scores = fl._profile_scores(xs, ys, best + grid * step)
+        climbed = fl._climb(xs, ys, best, step, round(span / step))
+        assert climbed == pytest.approx(best + grid[np.argmax(scores)] * step, abs=1e-9)
+        best = climbed
+
+
 # --------------------------------------------------------------------------
 # 2. synthetic skew
 # --------------------------------------------------------------------------
