@@ -58,6 +58,7 @@ __all__ = ["OrientSettings", "detect_rotation", "upright"]
 class OrientSettings:
     work_px: int = 2000  # long side analysed; letters need ~8+ px of height
     deskew_first: bool = True  # a 15° skew blurs which edges line up; flatten() deskews itself
+    evened: bool = False  # the image has been through flatten.even_lighting already
     deskew_above: float = 2.0  # degrees; smaller skews are handled by the slope correction
     min_blob_area: int = 12  # smaller blobs: specks, dots of i and j
     max_blob_frac: float = 0.05  # larger blobs (of the long side): rules, frames, pictures
@@ -80,7 +81,7 @@ _UNDO = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTAT
 def char_boxes(gray: np.ndarray, s: OrientSettings = DEFAULT) -> np.ndarray:
     """Bounding boxes (x, y, w, h) of the ink blobs that are letter-sized:
     not specks, not table rules or pictures, not long thin strokes."""
-    _, _, stats, _ = components(ink_mask(gray, s.flatten), connectivity=8)
+    _, _, stats, _ = components(ink_mask(gray, s.flatten, s.evened), connectivity=8)
     w, h, area = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     big = np.maximum(w, h)
     keep = ((area >= s.min_blob_area) & (big >= 6) & (big <= s.max_blob_frac * max(gray.shape))
@@ -148,7 +149,7 @@ def detect_rotation(img: np.ndarray, settings: OrientSettings = DEFAULT) -> int:
     too weak to tell (blank page, noise, a page of pictures)."""
     gray, _ = downscale(to_gray(img), settings.work_px)
     if settings.deskew_first:
-        angle = estimate_skew(gray, settings.flatten)
+        angle = estimate_skew(gray, settings.flatten, settings.evened)
         if abs(angle) > settings.deskew_above:
             gray = rotate(gray, angle)
     boxes = char_boxes(gray, settings)
