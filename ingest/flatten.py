@@ -403,21 +403,27 @@ def even_lighting(img: np.ndarray, settings: FlattenSettings = DEFAULT) -> np.nd
 # --------------------------------------------------------------------------
 
 
-def _sharpness(v: np.ndarray) -> float:
+def _sharpness(v: np.ndarray, shared: bool = True) -> float:
     """Sum of squared differences of the projection histogram (Postl's
     criterion): high when ink piles up in thin lines with clear gaps. Each
     point is shared between its two nearest bins: whole-pixel bins give a flat
     top ~0.1° wide (a line shifts less than a pixel end to end) whose first
-    point argmax would pick; sharing makes the peak smooth and centred."""
+    point argmax would pick; sharing makes the peak smooth and centred.
+    Without `shared`, whole-pixel bins: for the coarse pass, whose 0.25°
+    steps are wider than that top, at less than half the cost (the two
+    weighted bincounts were most of it)."""
     v = v - v.min()
     i = v.astype(np.int32)
+    if not shared:
+        return float(np.sum(np.diff(np.bincount(i)) ** 2))
     frac = v - i
     n = int(i.max()) + 2
     h = np.bincount(i, weights=1.0 - frac, minlength=n) + np.bincount(i + 1, weights=frac, minlength=n)
     return float(np.sum(np.diff(h) ** 2))
 
 
-def _profile_scores(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> np.ndarray:
+def _profile_scores(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray,
+                    shared: bool = True) -> np.ndarray:
     """For each angle (counterclockwise, as cv2.getRotationMatrix2D takes it),
     where ink points land after that rotation, projected on rows plus on
     columns. Both axes: a sideways page's lines are then found as well as an
@@ -425,7 +431,7 @@ def _profile_scores(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> np.nd
     out = np.empty(len(angles))
     for i, a in enumerate(np.deg2rad(angles)):
         c, s = np.cos(a), np.sin(a)
-        out[i] = _sharpness(ys * c - xs * s) + _sharpness(xs * c + ys * s)
+        out[i] = _sharpness(ys * c - xs * s, shared) + _sharpness(xs * c + ys * s, shared)
     return out
 
 
@@ -457,7 +463,7 @@ def estimate_skew(img: np.ndarray, settings: FlattenSettings = DEFAULT, evened: 
     coarse, _ = downscale(mask * 255, settings.skew_coarse_px)
     xs, ys = _points(coarse > 64, settings.skew_max_points // 4)
     angles = np.arange(-settings.max_skew, settings.max_skew + 1e-9, settings.skew_coarse_step)
-    scores = _profile_scores(xs, ys, angles)
+    scores = _profile_scores(xs, ys, angles, shared=False)
     median = float(np.median(scores))
     if median <= 0 or scores.max() / median < settings.skew_min_confidence:
         return 0.0
