@@ -666,13 +666,15 @@ def lateral_arm(ink: np.ndarray, x: int, y: int, tip_dir: tuple[float, float], r
     crossing's deep spot can lie a little off its line). A head's sides are
     free; a crossing's, a T's or a bend's deep spot has a line running on
     sideways whichever way a triangle fits in it."""
-    hgt, wid = ink.shape
+    # Only the band within `reach` of (x, y) is read: the whole page's
+    # width or height of it was most of fit_head's time on a photo.
+    lo = max(0, (x if tip_dir[0] == 0 else y) - reach)
     if tip_dir[0] == 0:  # pointing up or down: look left and right
-        rows = ink[max(0, y - band):y + band + 1].max(axis=0)
-        rays = (rows[x + 1:x + 1 + reach], rows[max(0, x - reach):x])
+        rows = ink[max(0, y - band):y + band + 1, lo:x + 1 + reach].max(axis=0)
+        rays = (rows[x + 1 - lo:x + 1 + reach - lo], rows[:x - lo])
     else:
-        cols = ink[:, max(0, x - band):x + band + 1].max(axis=1)
-        rays = (cols[y + 1:y + 1 + reach], cols[max(0, y - reach):y])
+        cols = ink[lo:y + 1 + reach, max(0, x - band):x + band + 1].max(axis=1)
+        rays = (cols[y + 1 - lo:y + 1 + reach - lo], cols[:y - lo])
     return any(len(r) == reach and float(r.mean()) >= s.arm_fill * 255 for r in rays)
 
 
@@ -726,9 +728,10 @@ def fit_head(ink: np.ndarray, spot: tuple[float, float], depth: float, reach: in
             probes = np.round(probes0[None] + shifts[:, None, None] * axis).astype(int)
             inside_page = ((probes >= 0).all(axis=(1, 2)) & (probes[..., 0] < wid).all(axis=1)
                            & (probes[..., 1] < hgt).all(axis=1))
-            for k in np.flatnonzero(inside_page):
-                if not ink[probes[k, :, 1], probes[k, :, 0]].all():
-                    continue
+            ks = np.flatnonzero(inside_page)
+            # every shift's probes at once, in the order they are tried
+            on_ink = ink[probes[ks, :, 1], probes[ks, :, 0]].all(axis=1)
+            for k in ks[on_ink]:
                 centroid = origin + axis * shifts[k]
                 inner = inner0 + axis * shifts[k]
                 x0, y0 = np.floor(inner.min(axis=0)).astype(int)
