@@ -155,6 +155,10 @@ def read_pages(path: Path, first: int, last: int, media_type: str,
         if media_type == "application/pdf":
             with ExitStack() as stack:
                 pdf = stack.enter_context(load.open_pdf(path, settings.max_pages))
+                if not 1 <= first <= last <= len(pdf.pages):
+                    # the file changed since it was planned (a watched folder's
+                    # file replaced by a shorter one), as image_pages says it
+                    raise UnreadableFile(f"the file has no pages {first}-{last}", path)
                 render = _lazy_renderer(path, stack)
                 for n in range(first, last + 1):
                     page = _pdf_page(path, pdf, n, render)

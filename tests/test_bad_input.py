@@ -93,3 +93,18 @@ def test_cli_bad_files_do_not_stop_the_batch(tmp_path: Path, letter_pdf: Path) -
 def test_cli_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("run", str(tmp_path / "nothing-here"), "--out", str(tmp_path)).returncode == 2
     assert run_cli("frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize("name", ["born-digital/bappedalitbang-balangan-evaluasi-capaian.pdf",
+                                  "fax/bappedalitbang-balangan-evaluasi-capaian.tif"])
+def test_a_page_the_file_no_longer_has_is_a_plain_error(name: str) -> None:
+    """A batch plans a file's pages, then reads them; a file replaced by a
+    shorter one in between is named, with the pages it lacks."""
+    from ingest.pipeline import plan_file, read_pages
+
+    path = SAMPLES / name
+    n = plan_file(path).pages
+    media = "application/pdf" if path.suffix == ".pdf" else "image/tiff"
+    with pytest.raises(UnreadableFile, match=f"no pages {n + 1}-{n + 1}") as err:
+        read_pages(path, n + 1, n + 1, media)
+    assert str(path) in str(err.value)
