@@ -7,7 +7,9 @@ scanned procedure page, one thread): the label image is half the memory
 to write. The two give identical labels, stats and centroids (checked on
 every call of that page); 16 bits hold 65,535 labels, and OpenCV refuses,
 rather than wraps, when a mask has more (a fax's specks could), so such a
-mask is labelled again in 32 bits.
+mask is labelled again in 32 bits. OpenCV raises there since 4.13
+(opencv/opencv#27582, July 2025; before, it corrupted memory, #23490):
+pyproject.toml asks for 4.13 at least.
 """
 
 from __future__ import annotations

@@ -477,12 +477,13 @@ def estimate_skew(img: np.ndarray, settings: FlattenSettings = DEFAULT, evened: 
 
 
 def _climb(xs: np.ndarray, ys: np.ndarray, start: float, step: float, most: int) -> float:
-    """The angle of the highest profile score on the grid start + k*step,
-    |k| <= most, found by climbing from `start` to the peak: near a text
-    line peak the score rises steadily to it, so a climb scores 3 to 5
-    angles where scoring the whole grid took 13 (the fine passes were a
-    third of the skew search, and the skew search the largest part of
-    flattening a scanned page)."""
+    """The peak reached by climbing from `start` on the grid start + k*step,
+    |k| <= most (most >= 1): the grid's best where the score rises steadily
+    to it, as it does near a text line's peak, and a shoulder where it does
+    not (deskew-8, the picture card: 14.89° against the grid's 14.83°). A
+    climb scores 3 to 5 angles where scoring the whole grid took 13 (the
+    fine passes were a third of the skew search, and the skew search the
+    largest part of flattening a scanned page)."""
     def at(k: int) -> float:
         return float(_profile_scores(xs, ys, np.array([start + k * step]))[0])
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import reportlab
@@ -476,6 +477,22 @@ def test_a_capital_i_read_as_small_i_is_put_right_by_its_stem(face: Path) -> Non
     # a printed small i keeps its case: a gap parts its stem from the dot
     for text in ("internal", "ini", "informasi"):
         img, word, letter = _word_image(text, face)
+        assert ocr.initial_case(text, img, word, letter) == text
+
+
+@pytest.mark.parametrize("blur", [1.0, 1.4, 2.0])
+def test_a_small_i_whose_dot_blur_joined_to_its_stem_stays_small(blur: float) -> None:
+    # Blurred bold print joins an i's dot to its stem through gray: at 128
+    # the stem runs the word's height, in near-black ink it does not.
+    face = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    if not face.exists():
+        face = Path(__file__).parent.parent / "samples" / "generator" / "fonts" / "DejaVuSans-Bold.ttf"
+    for text in ("ini", "itu", "informasi"):
+        img, word, letter = _word_image(text, face, px=37)
+        img = cv2.GaussianBlur(img, (0, 0), blur * 37 / 25)
+        ys, xs = np.nonzero(img < 128)
+        word = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        letter = (letter[0], word[1], letter[2], word[3])
         assert ocr.initial_case(text, img, word, letter) == text
 
 
