@@ -235,9 +235,24 @@ def stroke(gray: np.ndarray, cap: float | None = None) -> float:
     inner = int(cv2.erode(ink, np.ones((3, 3), np.uint8)).sum())
     _, _, st, _ = components(ink, connectivity=8)
     hs = st[1:, 3][st[1:, 3] >= 3]
-    own = float(np.percentile(hs, 75)) if len(hs) else 0.0
+    own = upper_quartile(hs) if len(hs) else 0.0
     size = max(cap or 0.0, own)
     return 2.0 * area / max(1, area - inner) / size if size else 0.0
+
+
+def upper_quartile(values: np.ndarray) -> float:
+    """np.percentile(values, 75), the same number (its linear rule and its
+    form of the interpolation), for the few letter heights of one word: at
+    every word of a page np.percentile's own overhead was half of `stroke`."""
+    v = np.sort(values, kind="stable").tolist()
+    at = 0.75 * (len(v) - 1)
+    lo = int(at)
+    t = at - lo
+    if t == 0.0:
+        return float(v[lo])
+    a, b = float(v[lo]), float(v[lo + 1])
+    d = b - a
+    return b - d * (1.0 - t) if t >= 0.5 else a + d * t
 
 
 @dataclass

@@ -507,3 +507,16 @@ def test_the_fax_samples_capital_i_and_small_i() -> None:
     assert "Internal)" in texts and "internal)" not in texts
     texts = [w.text for w in pipeline.read_page(sample, 3, "image/tiff").content.words]
     assert "internal" in texts and "Internal" not in texts
+
+
+def test_upper_quartile_is_numpys_percentile() -> None:
+    """`stroke` takes the 75th percentile of letter heights without np.percentile's
+    overhead: the same number, for the lengths and values words give."""
+    rnd = np.random.default_rng(3)
+    for n in range(1, 40):
+        for _ in range(50):
+            heights = rnd.integers(3, 90, n).astype(np.int32)
+            assert ocr.upper_quartile(heights) == float(np.percentile(heights, 75))
+            fractional = rnd.random(n) * 50
+            assert ocr.upper_quartile(fractional) == float(np.percentile(fractional, 75))
+    assert ocr.upper_quartile(np.array([7, 3, 5, 9])) == 7.5  # unsorted input: 3 5 7 9 -> 7 + 0.5*2
