@@ -244,7 +244,7 @@ def upper_quartile(values: np.ndarray) -> float:
     """np.percentile(values, 75), the same number (its linear rule and its
     form of the interpolation), for the few letter heights of one word: at
     every word of a page np.percentile's own overhead was half of `stroke`."""
-    v = np.sort(values, kind="stable").tolist()
+    v = np.sort(values).tolist()
     at = 0.75 * (len(v) - 1)
     lo = int(at)
     t = at - lo
