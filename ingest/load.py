@@ -196,12 +196,33 @@ def image_pages(path: Path, max_pages: int, first: int = 1,
                 break
             _check_pixels(frame.width, frame.height, path, f"page {number}")
             try:
-                gray = np.asarray(frame.convert("L"))
+                gray = frame_gray(frame)
             except (OSError, SyntaxError, ValueError) as exc:
                 raise UnreadableFile(f"page {number} of the image is damaged or "
                                      f"incomplete ({exc})", path) from None
             dpi = frame.info.get("dpi")
             yield RasterPage(number, gray, float(dpi[0]) if dpi and dpi[0] > 1 else None)
+
+
+def frame_gray(frame: Image.Image) -> np.ndarray:
+    """8-bit gray of one decoded frame, as the page looks on white paper.
+
+    Pillow's own conversion to 8 bits gets two kinds of scan wrong, each
+    into a page with nothing on it: 16-bit and float samples are clipped,
+    not scaled (ink at 2,000 of 65,535 turns white), and a transparent background
+    (ImageMagick's PDF-to-PNG default: black ink on nothing) turns black."""
+    if frame.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        wide = np.asarray(frame).astype(np.int64)
+        return (np.clip(wide, 0, 65535) // 257).astype(np.uint8)
+    if frame.mode == "F":  # float samples, 0..1 (or 0..255), are clipped to black too
+        real = np.asarray(frame, dtype=np.float64)
+        real = real * 255.0 if real.size and float(real.max()) <= 1.0 else real
+        return np.clip(np.round(real), 0, 255).astype(np.uint8)
+    if "A" in frame.mode or "transparency" in frame.info:
+        paper = Image.new("RGBA", frame.size, (255, 255, 255, 255))
+        paper.alpha_composite(frame.convert("RGBA"))
+        frame = paper
+    return np.asarray(frame.convert("L"))
 
 
 def embedded_dpi(page: pdfplumber.page.Page) -> float | None:

@@ -33,6 +33,13 @@ from .primitives import PageContent
 # F4/Folio (215 x 330 mm), common in Indonesian offices. A photo's scale
 # comes from the paper it shows, whatever its camera claims.
 PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
+# A recorded resolution is believed when the page it makes is paper-sized:
+# from 3 inches (any slip an SOP is on; an A6 is 5.8) to half again an F4
+# (past A3). Software that does not know a scan's resolution writes 72 or 96
+# dpi, which makes a 300-dpi A4 scan 35 x 49 inches; read that way it was
+# upsampled 4x (1-2 GB, about 20 s, nothing read), where reading it by the
+# paper's size takes 2 s.
+PAPER_SIZED = (216.0, 1.5 * PAPER_LONG_SIDE["F4"])
 # Don't process photos at more than this many pixels per point (~400 dpi):
 # more pixels only cost time.
 MAX_SCALE = 400 / 72
@@ -47,6 +54,12 @@ MAX_SCALE = 400 / 72
 # changed eval by one list item in 53 (0.997 -> 0.992, overall).
 MIN_SCALE = 200 / 72
 UPSAMPLE_TO = 300 / 72
+# A scale this close under MIN_SCALE is MIN_SCALE: a 200-dpi scan comes back
+# as 199.9 from a page width one pixel short, a page size rounded to the
+# point, or a PNG (which keeps whole pixels per metre: 199.9996), and was
+# upsampled to 300 dpi for it (1.4x the CPU time, and another reading of the
+# page than the same scan gets at exactly 200).
+SCALE_SLACK = 0.005
 # A page whose source had fewer pixels than this per point is soft once
 # brought up to OCR resolution (upsampling blurs, and so did the camera): its
 # text is sharpened before OCR. Measured on the camscanner samples (about
@@ -230,7 +243,18 @@ def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
         text = load.has_text_layer(page)
         content = textlayer.read_page(page, number) if text else None
         scanned = not text and bool(page.images)
-        dpi = load.raster_dpi(load.embedded_dpi(page)) if scanned else None
+        dpi = None
+        if scanned:
+            embedded = load.embedded_dpi(page)
+            # A PDF made from images by software that took their pixels for
+            # points (72 dpi) has pages the size of a wall: its page size says
+            # nothing of the paper, so its image is rendered at its own pixels
+            # (page_scale then measures it by the paper it shows, as it does
+            # an image file); raster_dpi's floor would upsample it again.
+            if max(float(page.width), float(page.height)) > PAPER_SIZED[1]:
+                dpi = min(embedded or 72.0, load.RASTER_DPI)
+            else:
+                dpi = load.raster_dpi(embedded)
     except IngestError:
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged pages
@@ -244,16 +268,21 @@ def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
     return None  # a blank page, nothing to read
 
 
+def paper_sized(long_side_pt: float) -> bool:
+    return PAPER_SIZED[0] <= long_side_pt <= PAPER_SIZED[1]
+
+
 def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float:
     """Pixels per PDF point of a flattened page.
 
     A photo's pixels say nothing about inches, so when the paper's outline was
     found the scale comes from the paper: its long side is A4 or F4,
     whichever its aspect ratio is nearer to. A scanner's recorded dpi is
-    trusted otherwise.
+    trusted otherwise, when the page it gives is paper-sized (a 72-dpi
+    placeholder is not); else the image is taken to be the whole paper.
     """
     h, w = image.shape[:2]
-    if dpi and not found_paper:
+    if dpi and not found_paper and paper_sized(max(h, w) / (dpi / 72)):
         return dpi / 72
     aspect = max(h, w) / max(1, min(h, w))
     paper = "F4" if abs(aspect - 935.4 / 609.4) < abs(aspect - 842 / 595) else "A4"
@@ -273,10 +302,11 @@ def scan_page(raster: load.RasterPage) -> Page:
         q = np.asarray(flat.quad, dtype=float)
         sides = [float(np.hypot(*(q[(i + 1) % 4] - q[i]))) for i in range(4)]
         source_scale = scale * max(sides) / max(image.shape[:2])
-    if not MIN_SCALE <= scale <= MAX_SCALE:
+    low = MIN_SCALE * (1 - SCALE_SLACK)
+    if not low <= scale <= MAX_SCALE:
         import cv2
 
-        target = UPSAMPLE_TO if scale < MIN_SCALE else MAX_SCALE
+        target = UPSAMPLE_TO if scale < low else MAX_SCALE
         f = target / scale
         image = cv2.resize(image, None, fx=f, fy=f,
                            interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)

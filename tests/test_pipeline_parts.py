@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import cv2
 import numpy as np
 import pdfplumber
 import pytest
@@ -65,6 +66,16 @@ def test_page_scale_from_paper_or_dpi() -> None:
     assert page_scale(a4_300, 72, found_paper=True) == pytest.approx(3508 / 842)
     f4 = np.zeros((1300, 2000), np.uint8)  # landscape F4 (330 x 215 mm)
     assert page_scale(f4, None, found_paper=True) == pytest.approx(2000 / 935.4)
+    # 72 and 96 dpi are what software writes when it does not know: an A4
+    # scan at 300 dpi would be a 35 x 49 inch page; it is read by its paper
+    for placeholder in (72, 96):
+        assert page_scale(a4_300, placeholder, found_paper=False) == pytest.approx(3508 / 842)
+    # a resolution giving a page from half an A4 to half again an F4 is believed
+    assert page_scale(a4_300, 212, found_paper=False) == pytest.approx(212 / 72)  # A3 (1191 pt)
+    assert page_scale(a4_300, 500, found_paper=False) == pytest.approx(500 / 72)  # 505 pt, under A5
+    assert page_scale(a4_300, 1000, found_paper=False) == pytest.approx(1000 / 72)  # 253 pt, a slip
+    assert page_scale(a4_300, 2400, found_paper=False) == pytest.approx(3508 / 842)  # 105 pt: no paper
+    assert page_scale(a4_300, 150, found_paper=False) == pytest.approx(3508 / 842)  # 1684 pt: no paper
 
 
 def test_scanner_footer_lines_are_dropped() -> None:
@@ -97,3 +108,84 @@ def test_scanned_pages_are_read_at_their_own_resolution_unless_too_low(dpi: int,
     page = scan_page(RasterPage(number=1, image=img, dpi=float(dpi)))
     assert page.content.scale == pytest.approx(read_at / 72, rel=0.01)
     assert page.image.shape[0] == pytest.approx(h * read_at / dpi, rel=0.01)
+
+
+# -- image files as scanners and converters write them ---------------------------
+
+@pytest.fixture(scope="module")
+def scanned_page() -> np.ndarray:
+    """Page 2 (a procedure table) of a scanned sample, as its 200-dpi pixels."""
+    from ingest.load import open_for_rendering, rasterize_pdf_page
+
+    src = SAMPLES / "scan-pdf" / "bkpsdm-kubar-evaluasi-akip.pdf"
+    with open_for_rendering(src) as pdf:
+        return rasterize_pdf_page(pdf, src, 2, 200).image
+
+
+def _steps(path) -> list[tuple[int, str]]:
+    from ingest.pipeline import ingest_file
+
+    return [(s.no, s.activity) for sop in ingest_file(path).sops for s in sop.steps]
+
+
+def _scale_dpi(path) -> float:
+    from ingest.load import inspect
+    from ingest.pipeline import read_page
+
+    return read_page(path, 1, inspect(path).media_type).content.scale * 72
+
+
+def test_a_200_dpi_scan_is_read_at_200_dpi_in_every_container(tmp_path, scanned_page) -> None:
+    # PNG keeps whole pixels per metre (Pillow gives 200 dpi back as
+    # 199.9996) and a PDF's page size is rounded (199.99999999999997): both
+    # fell under the 200-dpi line and were upsampled to 300 dpi.
+    from PIL import Image
+
+    page = Image.fromarray(scanned_page)
+    for name in ("scan.png", "scan.tif", "scan.jpg"):
+        page.save(tmp_path / name, dpi=(200, 200))
+    page.save(tmp_path / "scan.pdf", resolution=200.0)
+    for name in ("scan.png", "scan.tif", "scan.jpg", "scan.pdf"):
+        assert _scale_dpi(tmp_path / name) == pytest.approx(200, abs=0.5), name
+
+
+def test_a_scan_with_a_placeholder_resolution_is_read_by_its_paper(tmp_path, scanned_page) -> None:
+    # The same 200-dpi scanned page as a JPEG that says 96 dpi and as a PDF
+    # whose pages are its pixels in points (Pillow's default, 72 dpi): both
+    # were upsampled 4x (1-2 GB, about 20 s, no step read). They must read
+    # as the page saved with its true resolution does.
+    from PIL import Image
+
+    page = Image.fromarray(scanned_page)
+    page.save(tmp_path / "benar.png", dpi=(200, 200))
+    page.save(tmp_path / "tanpa-dpi.jpg", dpi=(96, 96), quality=90)
+    page.save(tmp_path / "piksel.pdf", resolution=72.0)
+    truth = _steps(tmp_path / "benar.png")
+    assert len(truth) >= 5
+    for name in ("tanpa-dpi.jpg", "piksel.pdf"):
+        # measured by the A4 it shows (after deskew, within a percent), not 72 dpi
+        assert _scale_dpi(tmp_path / name) == pytest.approx(200, rel=0.02), name
+        assert _steps(tmp_path / name) == truth
+    # a small real scan (A6, 300 dpi) keeps its resolution: a placeholder only
+    # ever makes a page too big
+    small = cv2.resize(scanned_page, (1240, 1748), interpolation=cv2.INTER_AREA)
+    Image.fromarray(small).save(tmp_path / "a6.png", dpi=(300, 300))
+    assert _scale_dpi(tmp_path / "a6.png") == pytest.approx(300, abs=0.5)
+
+
+def test_16_bit_and_transparent_scans_read_as_the_8_bit_page(tmp_path, scanned_page) -> None:
+    # Pillow's 8-bit conversion clipped 16-bit samples (ink at ~2,000 of
+    # 65,535 turned white) and turned a transparent background black: both
+    # pages read as blank ("no SOP found").
+    from PIL import Image
+
+    Image.fromarray(scanned_page).save(tmp_path / "8bit.png", dpi=(200, 200))
+    deep = scanned_page.astype(np.uint16) * 240 + 2000  # ink ~2,000, paper ~63,000
+    Image.fromarray(deep).save(tmp_path / "16bit.tif", dpi=(200, 200))
+    ink_alpha = np.zeros(scanned_page.shape + (2,), np.uint8)  # black ink, alpha = its darkness
+    ink_alpha[..., 1] = 255 - scanned_page
+    Image.fromarray(ink_alpha, "LA").save(tmp_path / "transparan.png", dpi=(200, 200))
+    truth = _steps(tmp_path / "8bit.png")
+    assert len(truth) >= 5
+    assert _steps(tmp_path / "16bit.tif") == truth
+    assert _steps(tmp_path / "transparan.png") == truth
