@@ -13,10 +13,12 @@ Waktu parsing), so that the tool is scored on what it read, not on format.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingest import normalize as nz
+from ingest.evaluate import FamilyScore
 from ingest.model import Sop, SopDocument, Source, Step
 
 Row = Sequence[str | None]
@@ -128,3 +130,27 @@ def as_document(steps: list[Step], path: str, pages: int) -> SopDocument:
     """One SOP holding the steps, in our contract, for `evaluate.score_document`."""
     source = Source(path=path, sha256="0" * 64, media_type="application/pdf", pages=pages, route="ocr")
     return SopDocument(source=source, sops=[Sop(steps=steps)] if steps else [])
+
+
+# -- words, for a tool that gives no structure at all -----------------------
+
+_WORD = re.compile(r"[^\W_]{3,}")
+
+
+def word_counts(texts: Iterable[str | None]) -> Counter[str]:
+    """Words of three letters or digits or more, lowercased, with their counts."""
+    return Counter(w for t in texts if t for w in _WORD.findall(t.lower()))
+
+
+def activity_word_recall(gold: SopDocument, read: Iterable[str | None]) -> FamilyScore:
+    """How many of the golden steps' activity words (counted with their
+    repeats) are among the words read. Plain full-page OCR reads no steps,
+    so all of its page text counts as read: a score it can only flatter,
+    since it is never asked which step, column or cell a word belongs to."""
+    want = word_counts(s.activity for sop in gold.sops for s in sop.steps)
+    have = word_counts(read)
+    return FamilyScore(float(sum((want & have).values())), float(sum(want.values())))
+
+
+def activity_texts(doc: SopDocument) -> list[str]:
+    return [s.activity for sop in doc.sops for s in sop.steps]

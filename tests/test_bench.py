@@ -87,6 +87,26 @@ def test_scores_of_a_tool_use_our_metrics():
     assert all(nothing[f].score == 0.0 for f in (*run.ACCURACY_FAMILIES, "steps found"))
 
 
+def test_activity_words_of_plain_ocr_text_count_repeats_and_ignore_case():
+    gold = evaluate.load_golden(GOLDEN / "bkpsdm-kubar-evaluasi-akip.json")
+    texts = tables.activity_texts(gold)
+    want = tables.word_counts(texts)
+    total = sum(want.values())
+    # the golden activities as one page of running text, in capitals: all found
+    assert tables.activity_word_recall(gold, [" ".join(texts).upper()]).score == 1.0
+    # a word read once where the activities hold it more often counts once
+    word, times = want.most_common(1)[0]
+    assert times > 1
+    once = tables.activity_word_recall(gold, [word])
+    assert (once.correct, once.total) == (1.0, total)
+    # short words ("di", "ke") are not counted, and nothing read scores 0
+    assert tables.word_counts(["Diteruskan ke Kepala di 2 hari"]) == {"diteruskan": 1, "kepala": 1, "hari": 1}
+    assert tables.activity_word_recall(gold, []).score == 0.0
+    # the pipeline's own scores get the figure too
+    perfect = run.family_scores(tables.as_document(list(gold.sops[0].steps), "x.pdf", 3), gold)
+    assert perfect[run.WORDS].score == 1.0
+
+
 def test_schedule_interleaves_pages_and_alternates_the_order():
     order = timing.schedule(2, ["a", "b"], 2)
     assert order == [(0, 0, "a"), (0, 0, "b"), (0, 1, "a"), (0, 1, "b"),
