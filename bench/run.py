@@ -129,10 +129,10 @@ def join_pages(sources: list[tuple[Path, int]], out: Path) -> Path:
 
 
 def render_like_pipeline(pdf_path: Path, number: int, out: Path) -> float:
-    """Render a scanned PDF page to PNG exactly as the OCR route does (same
-    resolution rule, same renderer, grayscale); returns the dpi."""
+    """Render a scanned PDF page to PNG exactly as the OCR route does (the
+    same resolution, `load.render_dpi`; same renderer, grayscale); returns the dpi."""
     with pdfplumber.open(pdf_path) as pdf:
-        dpi = load.raster_dpi(load.embedded_dpi(pdf.pages[number - 1]))
+        dpi = load.render_dpi(pdf.pages[number - 1])
     with load.open_for_rendering(pdf_path) as renderer:
         page = load.rasterize_pdf_page(renderer, pdf_path, number, dpi)
     Image.fromarray(page.image).save(out, dpi=(dpi, dpi))
@@ -616,7 +616,7 @@ def write_report(r: dict[str, Any], path: Path) -> str:
             f"at {CLEAN_DPI} dpi by pdfium (`load.rasterize_pdf_page`) and saved as PNG.",
             f"- Documents for accuracy and born-digital: those with at most {SHORT_DOC} pages "
             "(the 28-page decree is left out to keep `make bench` near ten minutes).",
-            "- Scanned pages are rendered to PNG by the pipeline's own code (`load.raster_dpi`, "
+            "- Scanned pages are rendered to PNG by the pipeline's own code (`load.render_dpi`, "
             "`load.rasterize_pdf_page`): Tesseract and img2table get the images the pipeline reads. "
             "Plain Tesseract uses `-l ind`; the pipeline reads `ind+eng`.",
             "- CamScanner pages are photos: the pipeline flattens them itself; Tesseract and "

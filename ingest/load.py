@@ -3,7 +3,8 @@
 Decides the media type from the file's bytes (not its name), refuses what
 cannot be read with a plain reason (empty, truncated, encrypted, too many
 pages), and opens PDFs with pdfplumber. Routing (text layer or OCR) is
-decided per page by `has_text_layer`.
+decided per page by `has_text_layer`, a scanned page's resolution by
+`render_dpi`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,27 @@ RASTER_DPI = 300
 # A page with fewer characters than this in its text layer is treated as
 # having none (scanners often add a page number or a stray OCR artefact).
 MIN_TEXT_CHARS = 20
+# A "searchable PDF" (what office scanners, Adobe Scan, CamScanner's OCR
+# export and OCRmyPDF write) is a scan with the scanner's OCR laid over it
+# as invisible text. Its table rules and flowchart exist only as pixels, so
+# read from that text it gave "no procedure table". Such a page has images
+# covering at least this share of it, and fewer drawn objects (lines,
+# rectangles, curves) than OCR_LAYER_MAX_DRAWN; a born-digital procedure
+# table draws dozens.
+OCR_LAYER_COVER = 0.8
+OCR_LAYER_MAX_DRAWN = 5
+
+# Paper sizes that SOPs are printed on (long side in PDF points): A4, and
+# F4/Folio (215 x 330 mm), common in Indonesian offices. A photo's scale
+# comes from the paper it shows, whatever its camera claims.
+PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
+# A recorded resolution is believed when the page it makes is paper-sized:
+# from 3 inches (any slip an SOP is on; an A6 is 5.8) to half again an F4
+# (past A3). Software that does not know a scan's resolution writes 72 or 96
+# dpi, which makes a 300-dpi A4 scan 35 x 49 inches; read that way it was
+# upsampled 4x (1-2 GB, about 20 s, nothing read), where reading it by the
+# paper's size takes 2 s.
+PAPER_SIZED = (216.0, 1.5 * PAPER_LONG_SIDE["F4"])
 
 
 @dataclass(frozen=True)
@@ -128,8 +150,26 @@ def page_error(exc: Exception, path: Path, page_no: int) -> UnreadableFile:
                           f"({type(exc).__name__})", path)
 
 
+def paper_sized(long_side_pt: float) -> bool:
+    return PAPER_SIZED[0] <= long_side_pt <= PAPER_SIZED[1]
+
+
 def has_text_layer(page: pdfplumber.page.Page) -> bool:
-    return len(page.chars) >= MIN_TEXT_CHARS
+    """The page's words and drawing are read from the PDF itself: it has
+    text, and the text is not an OCR layer over a scan."""
+    return len(page.chars) >= MIN_TEXT_CHARS and not ocr_layer_over_scan(page)
+
+
+def ocr_layer_over_scan(page: pdfplumber.page.Page) -> bool:
+    """A scan with text laid over it: images covering most of the page, and
+    next to nothing drawn (see OCR_LAYER_COVER)."""
+    if not page.images or len(page.lines) + len(page.rects) + len(page.curves) >= OCR_LAYER_MAX_DRAWN:
+        return False
+    area = float(page.width) * float(page.height)
+    # summed: some scanners store a page as a stack of strips, one image each
+    covered = sum(max(0.0, float(im["x1"]) - float(im["x0"]))
+                  * max(0.0, float(im["bottom"]) - float(im["top"])) for im in page.images)
+    return area > 0 and covered >= OCR_LAYER_COVER * area
 
 
 @dataclass(frozen=True)
@@ -246,6 +286,19 @@ def raster_dpi(embedded: float | None) -> float:
     """Render a scanned page at its own resolution: never above RASTER_DPI
     (no detail to gain), never below 150 (small text must survive)."""
     return max(150.0, min(RASTER_DPI, embedded or RASTER_DPI))
+
+
+def render_dpi(page: pdfplumber.page.Page) -> float:
+    """The resolution a scanned PDF page is rendered at for the OCR route."""
+    embedded = embedded_dpi(page)
+    if max(float(page.width), float(page.height)) > PAPER_SIZED[1]:
+        # A PDF made from images by software that took their pixels for
+        # points (72 dpi) has pages the size of a wall: its page size says
+        # nothing of the paper, so its image is rendered at its own pixels
+        # (the pipeline then measures it by the paper it shows, as it does an
+        # image file); raster_dpi's 150-dpi floor would upsample it again.
+        return min(embedded or 72.0, RASTER_DPI)
+    return raster_dpi(embedded)
 
 
 @contextmanager

@@ -29,17 +29,6 @@ from .errors import IngestError, UnreadableFile
 from .model import SopDocument, Source
 from .primitives import PageContent
 
-# Paper sizes that SOPs are printed on (long side in PDF points): A4, and
-# F4/Folio (215 x 330 mm), common in Indonesian offices. A photo's scale
-# comes from the paper it shows, whatever its camera claims.
-PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
-# A recorded resolution is believed when the page it makes is paper-sized:
-# from 3 inches (any slip an SOP is on; an A6 is 5.8) to half again an F4
-# (past A3). Software that does not know a scan's resolution writes 72 or 96
-# dpi, which makes a 300-dpi A4 scan 35 x 49 inches; read that way it was
-# upsampled 4x (1-2 GB, about 20 s, nothing read), where reading it by the
-# paper's size takes 2 s.
-PAPER_SIZED = (216.0, 1.5 * PAPER_LONG_SIDE["F4"])
 # Don't process photos at more than this many pixels per point (~400 dpi):
 # more pixels only cost time.
 MAX_SCALE = 400 / 72
@@ -243,18 +232,7 @@ def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
         text = load.has_text_layer(page)
         content = textlayer.read_page(page, number) if text else None
         scanned = not text and bool(page.images)
-        dpi = None
-        if scanned:
-            embedded = load.embedded_dpi(page)
-            # A PDF made from images by software that took their pixels for
-            # points (72 dpi) has pages the size of a wall: its page size says
-            # nothing of the paper, so its image is rendered at its own pixels
-            # (page_scale then measures it by the paper it shows, as it does
-            # an image file); raster_dpi's floor would upsample it again.
-            if max(float(page.width), float(page.height)) > PAPER_SIZED[1]:
-                dpi = min(embedded or 72.0, load.RASTER_DPI)
-            else:
-                dpi = load.raster_dpi(embedded)
+        dpi = load.render_dpi(page) if scanned else None
     except IngestError:
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged pages
@@ -268,10 +246,6 @@ def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
     return None  # a blank page, nothing to read
 
 
-def paper_sized(long_side_pt: float) -> bool:
-    return PAPER_SIZED[0] <= long_side_pt <= PAPER_SIZED[1]
-
-
 def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float:
     """Pixels per PDF point of a flattened page.
 
@@ -282,11 +256,11 @@ def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float
     placeholder is not); else the image is taken to be the whole paper.
     """
     h, w = image.shape[:2]
-    if dpi and not found_paper and paper_sized(max(h, w) / (dpi / 72)):
+    if dpi and not found_paper and load.paper_sized(max(h, w) / (dpi / 72)):
         return dpi / 72
     aspect = max(h, w) / max(1, min(h, w))
     paper = "F4" if abs(aspect - 935.4 / 609.4) < abs(aspect - 842 / 595) else "A4"
-    return max(h, w) / PAPER_LONG_SIDE[paper]
+    return max(h, w) / load.PAPER_LONG_SIDE[paper]
 
 
 def scan_page(raster: load.RasterPage) -> Page:

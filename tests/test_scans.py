@@ -120,3 +120,48 @@ def test_fax_reads_the_procedure_and_claims_no_certainty(faxes: dict[str, SopDoc
     for stem, pred in faxes.items():
         gold = SopDocument.model_validate_json((GOLDEN / f"{stem}.json").read_text())
         assert evaluate.calibration(pred, gold, 0.9).confident == 0, stem
+
+
+def test_a_searchable_pdf_is_read_from_its_scan(scan_pdf: dict[str, SopDocument], tmp_path: Path) -> None:
+    # The scanner's own OCR laid over a scan as invisible text (here written
+    # by `tesseract ... pdf`, as office scanners and OCRmyPDF write it): read
+    # from that text, the page had no table rules and no flowchart ("no
+    # procedure table"). It must read as the same scan without the layer.
+    import subprocess
+
+    import pdfplumber
+    from PIL import Image
+
+    from ingest import load
+
+    stem = "bkpsdm-kubar-evaluasi-akip"
+    src = SAMPLES / "scan-pdf" / f"{stem}.pdf"
+    pngs = []
+    with load.open_for_rendering(src) as pdf:
+        for n in range(1, len(pdf) + 1):
+            pngs.append(tmp_path / f"p{n}.png")
+            Image.fromarray(load.rasterize_pdf_page(pdf, src, n, 200).image).save(pngs[-1], dpi=(200, 200))
+    (tmp_path / "pages.txt").write_text("".join(f"{p}\n" for p in pngs))
+    subprocess.run(["tesseract", str(tmp_path / "pages.txt"), str(tmp_path / "searchable"),
+                    "-l", "ind", "pdf"], check=True, capture_output=True)
+    searchable = tmp_path / "searchable.pdf"
+    with pdfplumber.open(searchable) as pdf:
+        assert all(len(p.chars) > 100 for p in pdf.pages)  # the layer is there
+        assert all(load.ocr_layer_over_scan(p) and not load.has_text_layer(p) for p in pdf.pages)
+    doc = ingest_file(searchable)
+    assert doc.source.route == "ocr"
+    want = [(s.no, s.activity, s.actors, s.next) for sop in scan_pdf[stem].sops for s in sop.steps]
+    assert len(want) >= 8
+    assert [(s.no, s.activity, s.actors, s.next) for sop in doc.sops for s in sop.steps] == want
+
+
+def test_born_digital_pages_are_not_taken_for_scans() -> None:
+    import pdfplumber
+
+    from ingest import load
+
+    for path in sorted((SAMPLES / "born-digital").glob("*.pdf")):
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                assert load.has_text_layer(page) and not load.ocr_layer_over_scan(page), \
+                    f"{path.name} p{page.page_number}"

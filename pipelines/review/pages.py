@@ -109,7 +109,7 @@ def _pdf_page(source: Path, page: int) -> Image.Image:
     with load.open_pdf(source, max_pages=MAX_PAGES) as pdf:
         p = pdf.pages[page - 1]
         text = load.has_text_layer(p)
-        dpi = None if text else load.raster_dpi(load.embedded_dpi(p))
+        dpi = None if text else load.render_dpi(p)
     with load.open_for_rendering(source) as doc:
         if dpi is None:  # born-digital: bboxes are fractions of the PDF page itself
             pg = doc[page - 1]
