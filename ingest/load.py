@@ -3,7 +3,7 @@
 Decides the media type from the file's bytes (not its name), refuses what
 cannot be read with a plain reason (empty, truncated, encrypted, too many
 pages), and opens PDFs with pdfplumber. Routing (text layer or OCR) is
-decided per page by `has_text_layer`, a scanned page's resolution by
+decided per page by `reads_from_text_layer`, a scanned page's resolution by
 `render_dpi`.
 """
 
@@ -14,7 +14,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pdfplumber
@@ -51,18 +51,18 @@ RASTER_DPI = 300
 # having none (scanners often add a page number or a stray OCR artefact).
 MIN_TEXT_CHARS = 20
 # A "searchable PDF" (what office scanners, Adobe Scan, CamScanner's OCR
-# export and OCRmyPDF write) is a scan with the scanner's OCR laid over it
-# as invisible text. Its table rules and flowchart exist only as pixels, so
-# read from that text it gave "no procedure table". Such a page has images
-# covering at least this share of it, and fewer drawn objects (lines,
-# rectangles, curves) than OCR_LAYER_MAX_DRAWN; a born-digital procedure
-# table draws dozens.
-OCR_LAYER_COVER = 0.8
-OCR_LAYER_MAX_DRAWN = 5
+# export, Tesseract and OCRmyPDF write) is a scan with the scanner's OCR laid
+# over it as invisible text (PDF text render mode 3). Its table rules and
+# flowchart exist only as pixels, so read from that text it gave "no
+# procedure table". A page with images where at least this share of the
+# text objects are invisible is read from its pixels. The test is the text's
+# visibility, not the page's look: a born-digital page printed on a
+# letterhead image, drawing no lines (prose), is still text, whose words
+# must never be rewritten by the OCR corrections.
+OCR_LAYER_SHARE = 0.5
 
 # Paper sizes that SOPs are printed on (long side in PDF points): A4, and
-# F4/Folio (215 x 330 mm), common in Indonesian offices. A photo's scale
-# comes from the paper it shows, whatever its camera claims.
+# F4/Folio (215 x 330 mm), common in Indonesian offices.
 PAPER_LONG_SIDE = {"A4": 842.0, "F4": 935.4}
 # A recorded resolution is believed when the page it makes is paper-sized:
 # from 3 inches (any slip an SOP is on; an A6 is 5.8) to half again an F4
@@ -154,22 +154,29 @@ def paper_sized(long_side_pt: float) -> bool:
     return PAPER_SIZED[0] <= long_side_pt <= PAPER_SIZED[1]
 
 
-def has_text_layer(page: pdfplumber.page.Page) -> bool:
+def reads_from_text_layer(page: pdfplumber.page.Page, rendering: Callable[[], Any]) -> bool:
     """The page's words and drawing are read from the PDF itself: it has
-    text, and the text is not an OCR layer over a scan."""
-    return len(page.chars) >= MIN_TEXT_CHARS and not ocr_layer_over_scan(page)
-
-
-def ocr_layer_over_scan(page: pdfplumber.page.Page) -> bool:
-    """A scan with text laid over it: images covering most of the page, and
-    next to nothing drawn (see OCR_LAYER_COVER)."""
-    if not page.images or len(page.lines) + len(page.rects) + len(page.curves) >= OCR_LAYER_MAX_DRAWN:
+    text, and that text is not an OCR layer over a scan. `rendering()` gives
+    the file opened with pdfium (see `open_for_rendering`), asked for only
+    when the page has both text and images."""
+    if len(page.chars) < MIN_TEXT_CHARS:
         return False
-    area = float(page.width) * float(page.height)
-    # summed: some scanners store a page as a stack of strips, one image each
-    covered = sum(max(0.0, float(im["x1"]) - float(im["x0"]))
-                  * max(0.0, float(im["bottom"]) - float(im["top"])) for im in page.images)
-    return area > 0 and covered >= OCR_LAYER_COVER * area
+    return not (page.images and ocr_layer(rendering(), page.page_number))
+
+
+def ocr_layer(pdf: Any, number: int) -> bool:
+    """Is most of page `number`'s text drawn invisible (an OCR layer)?
+    pdfminer does not keep the text render mode; pdfium does (~1 ms a page)."""
+    import pypdfium2.raw as pdfium_c
+
+    hidden = (pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE, pdfium_c.FPDF_TEXTRENDERMODE_CLIP)
+    page = pdf[number - 1]
+    try:
+        modes = [pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+                 for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,))]
+    finally:
+        page.close()
+    return bool(modes) and sum(m in hidden for m in modes) >= OCR_LAYER_SHARE * len(modes)
 
 
 @dataclass(frozen=True)
@@ -273,10 +280,17 @@ def embedded_dpi(page: pdfplumber.page.Page) -> float | None:
     """
     best = None
     for im in page.images:
-        w_pt = float(im["x1"]) - float(im["x0"])
+        w_pt, h_pt = float(im["x1"]) - float(im["x0"]), float(im["bottom"]) - float(im["top"])
         src = im.get("srcsize") or (0, 0)
-        if w_pt > 0 and src[0]:
-            dpi = src[0] / (w_pt / 72)
+        w_px = src[0]
+        if src[0] and src[1] and (src[0] > src[1]) != (w_pt > h_pt):
+            # drawn turned a quarter (a page with /Rotate 90): its pixel width
+            # lies along the page's height. Read across, a 200-dpi scan came
+            # out 141 dpi (rendered at 150, then upsampled) and a 150-dpi one
+            # 212 (upsampled for nothing).
+            w_px = src[1]
+        if w_pt > 0 and w_px:
+            dpi = w_px / (w_pt / 72)
             if best is None or w_pt > best[0]:
                 best = (w_pt, dpi)
     return best[1] if best else None

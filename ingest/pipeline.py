@@ -229,7 +229,7 @@ def _pdf_page(path: Path, pdf, number: int, render) -> Page | None:
     `render()` gives the file opened for rendering (only scanned pages need it)."""
     page = pdf.pages[number - 1]
     try:
-        text = load.has_text_layer(page)
+        text = load.reads_from_text_layer(page, render)
         content = textlayer.read_page(page, number) if text else None
         scanned = not text and bool(page.images)
         dpi = load.render_dpi(page) if scanned else None

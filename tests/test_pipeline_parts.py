@@ -189,3 +189,21 @@ def test_16_bit_and_transparent_scans_read_as_the_8_bit_page(tmp_path, scanned_p
     assert len(truth) >= 5
     assert _steps(tmp_path / "16bit.tif") == truth
     assert _steps(tmp_path / "transparan.png") == truth
+
+
+def test_a_scan_on_a_page_turned_a_quarter_keeps_its_resolution(tmp_path) -> None:
+    # A portrait 200-dpi scan shown landscape (/Rotate 90): its pixel width
+    # lies along the page's height. Read across, it was 141 dpi, rendered at
+    # 150 and upsampled to 300 for nothing.
+    import pikepdf
+
+    from ingest.load import embedded_dpi
+
+    src = SAMPLES / "scan-pdf" / "bkpsdm-kubar-evaluasi-akip.pdf"
+    with pikepdf.open(src) as pdf:
+        pdf.pages[0].Rotate = 90
+        pdf.save(tmp_path / "miring.pdf")
+    with pdfplumber.open(tmp_path / "miring.pdf") as turned, pdfplumber.open(src) as upright:
+        assert turned.pages[0].width > turned.pages[0].height  # shown landscape
+        assert embedded_dpi(turned.pages[0]) == pytest.approx(embedded_dpi(upright.pages[0]), rel=1e-3)
+        assert embedded_dpi(upright.pages[0]) == pytest.approx(200, rel=1e-3)

@@ -122,6 +122,15 @@ def test_fax_reads_the_procedure_and_claims_no_certainty(faxes: dict[str, SopDoc
         assert evaluate.calibration(pred, gold, 0.9).confident == 0, stem
 
 
+def _text_route(path: Path) -> list[bool]:
+    import pdfplumber
+
+    from ingest import load
+
+    with load.open_for_rendering(path) as doc, pdfplumber.open(path) as pdf:
+        return [load.reads_from_text_layer(p, lambda: doc) for p in pdf.pages]
+
+
 def test_a_searchable_pdf_is_read_from_its_scan(scan_pdf: dict[str, SopDocument], tmp_path: Path) -> None:
     # The scanner's own OCR laid over a scan as invisible text (here written
     # by `tesseract ... pdf`, as office scanners and OCRmyPDF write it): read
@@ -130,6 +139,7 @@ def test_a_searchable_pdf_is_read_from_its_scan(scan_pdf: dict[str, SopDocument]
     import subprocess
 
     import pdfplumber
+    import pikepdf
     from PIL import Image
 
     from ingest import load
@@ -147,21 +157,44 @@ def test_a_searchable_pdf_is_read_from_its_scan(scan_pdf: dict[str, SopDocument]
     searchable = tmp_path / "searchable.pdf"
     with pdfplumber.open(searchable) as pdf:
         assert all(len(p.chars) > 100 for p in pdf.pages)  # the layer is there
-        assert all(load.ocr_layer_over_scan(p) and not load.has_text_layer(p) for p in pdf.pages)
+    assert _text_route(searchable) == [False] * len(pngs)
     doc = ingest_file(searchable)
     assert doc.source.route == "ocr"
     want = [(s.no, s.activity, s.actors, s.next) for sop in scan_pdf[stem].sops for s in sop.steps]
     assert len(want) >= 8
     assert [(s.no, s.activity, s.actors, s.next) for sop in doc.sops for s in sop.steps] == want
 
+    # Printed to PDF with margins, and signed with a drawn signature: still
+    # the scan's OCR layer, whatever the page looks like around it.
+    with pikepdf.open(searchable) as pdf:
+        for page in pdf.pages:
+            p = pikepdf.Page(page)
+            p.contents_add(b"q 0.84 0 0 0.84 48 67 cm ", prepend=True)
+            p.contents_add(b" Q 1 w 400 80 m 430 95 l 450 70 l 480 90 l S 400 60 m 500 60 l S "
+                           b"50 40 m 150 40 l S 50 30 m 150 30 l S 60 20 m 140 20 l S 70 10 m 130 10 l S")
+        pdf.save(tmp_path / "signed.pdf")
+    assert _text_route(tmp_path / "signed.pdf") == [False] * len(pngs)
 
-def test_born_digital_pages_are_not_taken_for_scans() -> None:
+
+def test_a_born_digital_page_on_a_letterhead_image_stays_text(tmp_path: Path) -> None:
+    # A Word page printed on a letterhead or background image has text and
+    # an image covering the page, and a prose page draws nothing else: its
+    # text is visible, so it stays text (never OCR'd, never "corrected").
     import pdfplumber
+    import pikepdf
 
-    from ingest import load
-
-    for path in sorted((SAMPLES / "born-digital").glob("*.pdf")):
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                assert load.has_text_layer(page) and not load.ocr_layer_over_scan(page), \
-                    f"{path.name} p{page.page_number}"
+    stem = "bkpsdm-paser-keputusan-sop-perencanaan"  # the decree: prose pages and tables
+    born, scan = SAMPLES / "born-digital" / f"{stem}.pdf", SAMPLES / "scan-pdf" / f"{stem}.pdf"
+    with pikepdf.open(born) as pdf, pikepdf.open(scan) as under:
+        for page, image in zip(pdf.pages, under.pages):
+            pikepdf.Page(page).add_underlay(pdf.copy_foreign(pikepdf.Page(image).as_form_xobject()))
+        pdf.save(tmp_path / "kop.pdf")
+    with pdfplumber.open(tmp_path / "kop.pdf") as pdf:
+        drawn = [len(p.lines) + len(p.rects) + len(p.curves) for p in pdf.pages]
+        assert all(p.images for p in pdf.pages)
+    assert 0 in drawn  # prose pages, which only the text's visibility tells from a scan
+    assert all(_text_route(tmp_path / "kop.pdf"))
+    doc, plain = ingest_file(tmp_path / "kop.pdf"), ingest_file(born)
+    assert doc.source.route == "text-layer"
+    assert all(not sop.corrections for sop in doc.sops)
+    assert doc.model_dump(exclude={"source"}) == plain.model_dump(exclude={"source"})

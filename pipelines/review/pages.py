@@ -25,6 +25,11 @@ from ingest import flatten, load
 from ingest.errors import IngestError
 
 CACHE_DIR = "_review/pages"  # under the out dir: `_` names are the tool's own
+# The version of the rules a page image is made by, in the cache's folder
+# names: when the pipeline starts reading a kind of page another way, an
+# image cached before would not match the boxes of a new reading. 2: a
+# searchable scan is read from its scan, not from its OCR layer.
+RENDER_RULES = 2
 MAX_HEIGHT = 1800  # pixels: enough to read a cell, small enough to load fast
 TEXT_LAYER_SCALE = 2.0  # 144 dpi for born-digital pages
 MAX_PAGES = 100_000  # the file was read already; its page count is not in question here
@@ -66,7 +71,7 @@ def cached_page(out_dir: Path, ref: SourceRef, page: int) -> Path:
     """The PNG of page `page` (1-based), rendering it on first use."""
     if not 1 <= page <= ref.pages:
         raise PageUnavailable("halaman itu tidak ada")
-    folder = out_dir / CACHE_DIR / f"{ref.input_file_id}-{ref.sha256[:16]}"
+    folder = out_dir / CACHE_DIR / f"{ref.input_file_id}-{ref.sha256[:16]}-r{RENDER_RULES}"
     target = folder / f"{page}.png"
     if target.is_file():
         return target
@@ -106,11 +111,11 @@ def render_page(source: Path, page: int) -> Image.Image:
 
 
 def _pdf_page(source: Path, page: int) -> Image.Image:
-    with load.open_pdf(source, max_pages=MAX_PAGES) as pdf:
-        p = pdf.pages[page - 1]
-        text = load.has_text_layer(p)
-        dpi = None if text else load.render_dpi(p)
     with load.open_for_rendering(source) as doc:
+        with load.open_pdf(source, max_pages=MAX_PAGES) as pdf:
+            p = pdf.pages[page - 1]
+            text = load.reads_from_text_layer(p, lambda: doc)
+            dpi = None if text else load.render_dpi(p)
         if dpi is None:  # born-digital: bboxes are fractions of the PDF page itself
             pg = doc[page - 1]
             try:
