@@ -254,9 +254,9 @@ def image_pages(path: Path, max_pages: int, first: int = 1,
 def frame_gray(frame: Image.Image) -> np.ndarray:
     """8-bit gray of one decoded frame, as the page looks on white paper.
 
-    Pillow's own conversion to 8 bits gets two kinds of scan wrong, each
-    into a page with nothing on it: 16-bit and float samples are clipped,
-    not scaled (ink at 2,000 of 65,535 turns white), and a transparent background
+    Pillow's own conversion to 8 bits turns two kinds of scan into a page
+    with nothing on it: 16-bit and float samples are clipped, not scaled
+    (ink at 2,000 of 65,535 turns white), and a transparent background
     (ImageMagick's PDF-to-PNG default: black ink on nothing) turns black."""
     if frame.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         wide = np.asarray(frame).astype(np.int64)

@@ -46,8 +46,8 @@ UPSAMPLE_TO = 300 / 72
 # A scale this close under MIN_SCALE is MIN_SCALE: a 200-dpi scan comes back
 # as 199.9 from a page width one pixel short, a page size rounded to the
 # point, or a PNG (which keeps whole pixels per metre: 199.9996), and was
-# upsampled to 300 dpi for it (1.4x the CPU time, and another reading of the
-# page than the same scan gets at exactly 200).
+# upsampled to 300 dpi for it (1.4x the CPU time, and a different reading
+# from the one the same scan gets at exactly 200).
 SCALE_SLACK = 0.005
 # A page whose source had fewer pixels than this per point is soft once
 # brought up to OCR resolution (upsampling blurs, and so did the camera): its
