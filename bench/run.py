@@ -192,11 +192,6 @@ def plain_tesseract(png: Path, out: str, *config: str) -> str:
                           capture_output=True, text=True).stdout
 
 
-def plain_tesseract_text(png: Path) -> str:
-    """The page's text as plain Tesseract gives it (`... stdout -l ind`)."""
-    return plain_tesseract(png, "stdout")
-
-
 class TesseractInProcess:
     """The same full-page OCR through Tesseract's C API with the model kept
     loaded: the floor without a process start and a model load per page."""
@@ -311,7 +306,7 @@ def accuracy(work: Path, docs: dict[str, list[Path]], i2t: Img2Table, log) -> di
                 secs += timing.cpu_now() - start
                 start = timing.cpu_now()
                 try:
-                    text.append(plain_tesseract_text(png))
+                    text.append(plain_tesseract(png, "stdout"))
                 except (OSError, subprocess.SubprocessError) as exc:
                     log(f"    tesseract failed on page {number}: {exc}")
                 text_secs += timing.cpu_now() - start
@@ -429,6 +424,16 @@ def _target(value: float | None, ok: Callable[[float], bool]) -> str:
     return _met(None if value is None else ok(value))
 
 
+def _timing_section(t: dict[str, Any] | None, title: str, how: str) -> list[str]:
+    """A `bench_scans` result as a report section: heading, how, table, failures."""
+    if not t:
+        return []
+    out = [f"## {title}", "", how, "", _scan_table(t), ""]
+    if t.get("errors"):
+        out += ["Failures: " + "; ".join(t["errors"]), ""]
+    return out
+
+
 def _scan_table(t: dict[str, Any]) -> str:
     rows = [[p["label"], _s(p["dpi"], 0), _s(p["cli"]), _s(p["api"]), _s(p["pipeline"]),
              _s(p["img2table"]), _x(p["pipe_vs_cli"]), _x(p["pipe_vs_cli_wall"]), _x(p["pipe_vs_api"]),
@@ -487,30 +492,22 @@ def write_report(r: dict[str, Any], path: Path) -> str:
          _target(s.get("worker_memory_growth"), lambda v: v <= TARGETS["worker_memory_growth"])],
     ]), ""]
 
-    t = r.get("scan")
-    if t:
-        out += ["## Scanned pages: time per page", "",
-                "CPU seconds, median over the repetitions. *CLI*: `tesseract page.png out -l ind tsv` "
-                "(a process and a model load per page, as a user runs it). *in-process*: the same "
-                "full-page OCR through tesserocr, model loaded once. *pipeline*: `ingest_file` on the "
-                "page as a one-page PDF, one worker, engine warm: opening the PDF, rendering, "
-                "flattening, rules and shapes, OCR of cells and labels, layout, assembly, the JSON "
-                "model. *img2table*: its table detection and Tesseract OCR (a `tesseract` process) on "
-                "the same PNG. Ratios: pipeline ÷ CLI (CPU, then wall), pipeline ÷ in-process, "
-                "img2table ÷ pipeline (above 1: we are faster).", "", _scan_table(t), ""]
-        if t.get("errors"):
-            out += ["Failures: " + "; ".join(t["errors"]), ""]
-    c = r.get("clean")
-    if c:
-        out += ["## Clean renders: time per page where img2table reads the table", "",
-                f"The born-digital pages rendered straight to a {CLEAN_DPI} dpi PNG (a perfect scan). "
-                "On the scanned samples img2table finds no table on most pages and stops early, so "
-                "its time there is the time of giving up; here it does its whole work. Every tool "
-                "reads the same PNG: the pipeline takes its OCR route on it (`ingest_file` on the "
-                "PNG), not the text layer. Columns as in the table of scanned pages; the Targets row "
-                "takes the pages where img2table found a table.", "", _scan_table(c), ""]
-        if c.get("errors"):
-            out += ["Failures: " + "; ".join(c["errors"]), ""]
+    out += _timing_section(r.get("scan"), "Scanned pages: time per page",
+                           "CPU seconds, median over the repetitions. *CLI*: `tesseract page.png out -l ind tsv` "
+                           "(a process and a model load per page, as a user runs it). *in-process*: the same "
+                           "full-page OCR through tesserocr, model loaded once. *pipeline*: `ingest_file` on the "
+                           "page as a one-page PDF, one worker, engine warm: opening the PDF, rendering, "
+                           "flattening, rules and shapes, OCR of cells and labels, layout, assembly, the JSON "
+                           "model. *img2table*: its table detection and Tesseract OCR (a `tesseract` process) on "
+                           "the same PNG. Ratios: pipeline ÷ CLI (CPU, then wall), pipeline ÷ in-process, "
+                           "img2table ÷ pipeline (above 1: we are faster).")
+    out += _timing_section(r.get("clean"), "Clean renders: time per page where img2table reads the table",
+                           f"The born-digital pages rendered straight to a {CLEAN_DPI} dpi PNG (a perfect scan). "
+                           "On the scanned samples img2table finds no table on most pages and stops early, so "
+                           "its time there is the time of giving up; here it does its whole work. Every tool "
+                           "reads the same PNG: the pipeline takes its OCR route on it (`ingest_file` on the "
+                           "PNG), not the text layer. Columns as in the table of scanned pages; the Targets row "
+                           "takes the pages where img2table found a table.")
 
     a = r.get("accuracy")
     if a:

@@ -147,7 +147,7 @@ def activity_word_recall(gold: SopDocument, read: Iterable[str | None]) -> Famil
     repeats) are among the words read. Plain full-page OCR reads no steps,
     so all of its page text counts as read: a score it can only flatter,
     since it is never asked which step, column or cell a word belongs to."""
-    want = word_counts(s.activity for sop in gold.sops for s in sop.steps)
+    want = word_counts(activity_texts(gold))
     have = word_counts(read)
     return FamilyScore(float(sum((want & have).values())), float(sum(want.values())))
 
