@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
-from bench import run, stages, tables, timing
+from bench import holdout, run, stages, tables, timing
 from ingest import evaluate
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -180,3 +181,18 @@ def test_report_with_nothing_measured_says_so(tmp_path):
     assert out.read_text() == text
     assert text.count("not measured") == 8  # every target
     assert "| CPU | x |" in text
+
+
+def test_held_out_photos_are_documents_no_sample_shows(tmp_path):
+    """The bench's held-out set: new documents (no committed golden), in the
+    hold-out style, photographed like the camscanner samples (no text layer,
+    a photo per page of the rendered document), with the generator's golden."""
+    committed = {p.stem for p in (Path(__file__).parents[1] / "golden").glob("*.json")}
+    styles = {spec["style"] for spec in holdout.specs().values()}
+    assert styles == {"C", "D"} and not committed & set(holdout.specs())
+    [(photo, golden)] = holdout.photos(tmp_path, limit=1)
+    gold = evaluate.load_golden(golden)
+    assert photo.stem == "fixture-D" and gold.sops and gold.sops[0].steps
+    with pdfplumber.open(photo) as pdf, pdfplumber.open(golden.with_suffix(".pdf")) as born:
+        assert len(pdf.pages) == len(born.pages)
+        assert all(not p.chars and len(p.images) == 1 for p in pdf.pages)
