@@ -110,6 +110,9 @@ class FlattenResult:
     angle: float  # skew correction applied, degrees counterclockwise (0.0 when none)
     rotation: int  # 0/90/180/270: the clockwise rotation the page had and was undone
     steps: list[str] = field(default_factory=list)  # what was done, in order
+    # the letters told which way up the page is (orient.Turn.sure); when not,
+    # or when they turned it, reading settles it (orient.settle, in the pipeline)
+    rotation_sure: bool = True
 
 
 # --------------------------------------------------------------------------
@@ -549,11 +552,12 @@ def flatten(img: np.ndarray, settings: FlattenSettings = DEFAULT) -> FlattenResu
         steps.append(f"deskew: rotate {angle:+.2f}°")
     else:
         angle = 0.0
-    rotation = 0
+    turn = orient.Turn(0, True)
     if settings.do_upright:
         # Already deskewed: orient need not deskew again.
-        gray, rotation = orient.upright(gray, orient.OrientSettings(deskew_first=False, evened=evened,
-                                                                 flatten=settings))
-        if rotation:
-            steps.append(f"upright: page was turned {rotation}° clockwise, turned back")
-    return FlattenResult(image=gray, quad=quad, angle=angle, rotation=rotation, steps=steps)
+        turn = orient.detect(gray, orient.OrientSettings(deskew_first=False, evened=evened, flatten=settings))
+        gray = orient.turn_back(gray, turn.rotation) if turn.rotation else gray
+        if turn.rotation:
+            steps.append(f"upright: page was turned {turn.rotation}° clockwise, turned back")
+    return FlattenResult(image=gray, quad=quad, angle=angle, rotation=turn.rotation, steps=steps,
+                         rotation_sure=turn.sure)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -263,12 +263,36 @@ def page_scale(image: np.ndarray, dpi: float | None, found_paper: bool) -> float
     return max(h, w) / load.PAPER_LONG_SIDE[paper]
 
 
+def flat_page(image: np.ndarray) -> flatten.FlattenResult:
+    """`flatten`, then the page's way up settled by reading it when the
+    letters turned it or could not tell (`orient.settle`). The review page
+    shows scans through this too, so its image is the one the boxes are on."""
+    from . import orient
+
+    flat = flatten.flatten(image)
+    if flat.rotation == 0 and flat.rotation_sure:
+        return flat
+    from . import ocr
+
+    try:
+        eng = ocr.engine()
+    except ocr.OcrUnavailable:
+        return flat  # the OCR stage will say so; the letters' answer stands
+    turn = orient.Turn(flat.rotation, flat.rotation_sure)
+    img, rotation = orient.settle(flat.image, turn, lambda band: eng.read(band, "block"),
+                                  orient.OrientSettings(evened=True))
+    if rotation == flat.rotation:
+        return flat
+    return replace(flat, image=img, rotation=rotation,
+                   steps=[*flat.steps, f"settled by reading: turned {rotation}° in all"])
+
+
 def scan_page(raster: load.RasterPage) -> Page:
     """Pixels -> the page model: flatten, then rules and shapes (words come later)."""
     from . import raster as raster_stage
 
     bilevel = raster_stage.is_bilevel(raster_stage.to_gray(raster.image), raster_stage.RasterSettings())
-    flat = flatten.flatten(raster.image)
+    flat = flat_page(raster.image)
     image = flat.image
     scale = page_scale(image, raster.dpi, flat.quad is not None)
     source_scale = scale

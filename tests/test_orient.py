@@ -135,3 +135,92 @@ def test_degenerate_pages_stay_as_they_are(make: Callable[[], np.ndarray]) -> No
     assert orient.detect_rotation(img) == 0
     up, found = orient.upright(img)
     assert found == 0 and np.array_equal(up, img)
+
+
+# -- settle: reading decides when the letters cannot ---------------------------
+
+SAMPLES = Path(__file__).parents[1] / "samples"
+
+
+def _photo_pages(path: Path) -> list[np.ndarray]:
+    """The embedded photo of each page of a CamScanner-style PDF, gray."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        out = []
+        for page in doc:
+            [img] = [o for o in page.get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
+            out.append(np.array(img.get_bitmap().to_pil().convert("L")))
+        return out
+    finally:
+        doc.close()
+
+
+@pytest.fixture(scope="module")
+def blurred_identity_photo(tmp_path_factory) -> np.ndarray:
+    """Page 1 of a decree SOP in style C (landscape identity page), as the
+    camscanner variant photographs it: about 125 dpi on the paper, blurred.
+    No committed sample shows it; it is the held-out page the letter test
+    turned upside down (baseline score -0.12)."""
+    import copy
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(SAMPLES))
+    from generator import build, load
+    from generator import scan
+
+    decree = load(SAMPLES / "sopdata" / "bkpsdm-paser-keputusan-sop-perencanaan.yaml")
+    [sop] = [s for s in decree["sops"] if s["printed"]["number"].replace(" ", "") == "08/SOP-Sek.II"]
+    out = tmp_path_factory.mktemp("settle")
+    src = out / "sop08-C.yaml"
+    src.write_text(yaml.safe_dump({"stem": "sop08-C", "style": "C", "sops": [copy.deepcopy(sop)]},
+                                  allow_unicode=True), encoding="utf-8")
+    gold, _ = build(src, out / "sop08-C.pdf")
+    (out / "sop08-C.json").write_text(gold.to_json(), encoding="utf-8")
+    scan.make_variant("sop08-C", "camscanner", out / "sop08-C.pdf", out / "photo.pdf", out / "sop08-C.json")
+    return _photo_pages(out / "photo.pdf")[0]
+
+
+def test_letters_misled_by_blur_are_overruled_by_reading(blurred_identity_photo) -> None:
+    from ingest.pipeline import flat_page
+
+    letters = fl.flatten(blurred_identity_photo)
+    assert letters.rotation == 180  # the defect: an upright page taken for upside down
+    flat = flat_page(blurred_identity_photo)
+    assert flat.rotation == 0
+    assert np.array_equal(flat.image, cv2.rotate(letters.image, cv2.ROTATE_180))
+    # Turned over, the letters' evidence points the other way: they would
+    # call the upside-down page upright (score +0.12, under sure_score).
+    over = cv2.rotate(blurred_identity_photo, cv2.ROTATE_180)
+    assert fl.flatten(over).rotation == 0
+    assert flat_page(over).rotation == 180
+
+
+def test_an_undecided_page_is_read_both_ways_up() -> None:
+    """A CamScanner sample's identity page turned upside down: the letters
+    cannot tell (score about 0), so the page stayed upside down before;
+    reading it turns it."""
+    photo = cv2.rotate(_photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
+                       cv2.ROTATE_180)
+    from ingest.pipeline import flat_page
+
+    letters = fl.flatten(photo)
+    assert (letters.rotation, letters.rotation_sure) == (0, False)
+    assert flat_page(photo).rotation == 180
+
+
+def test_a_page_sure_to_be_upright_is_not_read(pages, monkeypatch) -> None:
+    """Scans (and most photos) are oriented by their letters alone: no OCR."""
+    from ingest import ocr
+    from ingest.pipeline import flat_page
+
+    def no_engine(*_a, **_k):
+        raise AssertionError("the OCR engine was asked for")
+
+    monkeypatch.setattr(ocr, "engine", no_engine)
+    for img in pages.values():
+        flat = flat_page(img)
+        assert (flat.rotation, flat.rotation_sure) == (0, True)

@@ -21,15 +21,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ingest import flatten, load
+from ingest import load, pipeline
 from ingest.errors import IngestError
 
 CACHE_DIR = "_review/pages"  # under the out dir: `_` names are the tool's own
 # The version of the rules a page image is made by, in the cache's folder
 # names: when the pipeline starts reading a kind of page another way, an
 # image cached before would not match the boxes of a new reading. 2: a
-# searchable scan is read from its scan, not from its OCR layer.
-RENDER_RULES = 2
+# searchable scan is read from its scan, not from its OCR layer. 3: a page
+# the letters could not orient, or turned, is settled by reading it.
+RENDER_RULES = 3
 MAX_HEIGHT = 1800  # pixels: enough to read a cell, small enough to load fast
 TEXT_LAYER_SCALE = 2.0  # 144 dpi for born-digital pages
 MAX_PAGES = 100_000  # the file was read already; its page count is not in question here
@@ -128,6 +129,6 @@ def _pdf_page(source: Path, page: int) -> Image.Image:
 def _scan(raster: load.RasterPage | None) -> Image.Image:
     if raster is None:
         raise PageUnavailable("halaman itu tidak ada di berkas sumber")
-    flat = flatten.flatten(raster.image).image
+    flat = pipeline.flat_page(raster.image).image
     return Image.fromarray(np.ascontiguousarray(flat))
 
