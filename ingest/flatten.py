@@ -7,7 +7,7 @@ grayscale or BGR as OpenCV decodes them; no file I/O):
     find_page_quad -> unwarp          paper photographed on a desk
     even_lighting                     shading, shadows, yellowed paper
     estimate_skew -> rotate           small rotation (scanner, hand-held phone)
-    orient.detect_rotation            sideways / upside-down pages (90° steps)
+    orient.detect                     sideways / upside-down pages (90° steps)
 
 `flatten` runs them in that order and says what it did.
 

@@ -56,7 +56,7 @@ import cv2
 import numpy as np
 
 from .components import components
-from .primitives import BBox, Word
+from .primitives import BBox, Word, sureness
 
 __all__ = ["DEFAULT_LANG", "MODES", "OcrEngine", "OcrSettings", "OcrUnavailable", "TesseractEngine",
            "engine", "find_tessdata", "ocr_boxes", "page_cap", "text_ink"]
@@ -585,10 +585,6 @@ class TesseractEngine:
             return words
         thin = replace(prep, img=cv2.dilate(prep.img, np.ones((2, 2), np.uint8)))
         again = self._recognise(thin, psm, later)
-
-        def sureness(ws: list[Word]) -> float:  # mean confidence per character
-            n = sum(len(w.text) for w in ws)
-            return sum(w.conf * len(w.text) for w in ws) / n if n else 0.0
         return again if sureness(again) > sureness(words) else words
 
     def _recognise(self, prep: Prepared, psm: int, later: BoldLater | None = None) -> list[Word]:

@@ -70,6 +70,14 @@ class Word:
     bold: bool = False
 
 
+def sureness(words: Iterable[Word]) -> float:
+    """How sure the engine was of a reading: its mean confidence per letter
+    (a long word weighs more than a stray mark); 0 when nothing was read."""
+    words = list(words)
+    n = sum(len(w.text) for w in words)
+    return sum(w.conf * len(w.text) for w in words) / n if n else 0.0
+
+
 @dataclass(frozen=True)
 class Segment:
     """A straight stroke: a ruling line, or one leg of an arrow."""

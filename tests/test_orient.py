@@ -185,6 +185,7 @@ def blurred_identity_photo(tmp_path_factory) -> np.ndarray:
 
 
 def test_letters_misled_by_blur_are_overruled_by_reading(blurred_identity_photo) -> None:
+    pytest.importorskip("tesserocr")
     from ingest.pipeline import flat_page
 
     letters = fl.flatten(blurred_identity_photo)
@@ -203,6 +204,7 @@ def test_an_undecided_page_is_read_both_ways_up() -> None:
     """A CamScanner sample's identity page turned upside down: the letters
     cannot tell (score about 0), so the page stayed upside down before;
     reading it turns it."""
+    pytest.importorskip("tesserocr")
     photo = cv2.rotate(_photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
                        cv2.ROTATE_180)
     from ingest.pipeline import flat_page
@@ -224,3 +226,65 @@ def test_a_page_sure_to_be_upright_is_not_read(pages, monkeypatch) -> None:
     for img in pages.values():
         flat = flat_page(img)
         assert (flat.rotation, flat.rotation_sure) == (0, True)
+
+
+def _reader(as_lies: float, turned_over: float, page: np.ndarray):
+    """A stand-in OCR engine: reads `as_lies` from the page's text band as
+    it lies, `turned_over` from that band turned over; records each call."""
+    from ingest.primitives import BBox, Word
+
+    band = orient.text_band(page)
+    calls: list[np.ndarray] = []
+
+    def read(img: np.ndarray) -> list[Word]:
+        expected = band if not calls else cv2.rotate(band, cv2.ROTATE_180)
+        assert np.array_equal(img, expected)
+        calls.append(img)
+        return [Word("Menerima", BBox(0, 0, 10, 10), turned_over if len(calls) == 2 else as_lies)]
+
+    return read, calls
+
+
+def test_settle_turns_only_for_a_clearly_surer_reading(pages) -> None:
+    page = pages["portrait"]
+    unsure = orient.Turn(0, False)
+    s = orient.OrientSettings()
+    # read 0.5 as it lies, 0.65 turned over: turned (margin 0.1)
+    read, calls = _reader(0.5, 0.65, page)
+    img, rotation = orient.settle(page, unsure, read, s)
+    assert rotation == 180 and np.array_equal(img, cv2.rotate(page, cv2.ROTATE_180)) and len(calls) == 2
+    # 0.58 turned over is within the margin: the page stays
+    read, _ = _reader(0.5, 0.58, page)
+    assert orient.settle(page, unsure, read, s)[1] == 0
+    # a clear reading as it lies is not read the other way up
+    read, calls = _reader(0.9, 1.0, page)
+    assert orient.settle(page, unsure, read, s)[1] == 0 and len(calls) == 1
+    # what the letters turned is turned again from there
+    read, _ = _reader(0.5, 0.7, page)
+    assert orient.settle(page, orient.Turn(90, True), read, s)[1] == 270
+    # the letters sure it is upright: not read at all
+    read, calls = _reader(0.0, 1.0, page)
+    assert orient.settle(page, orient.Turn(0, True), read, s)[1] == 0 and not calls
+
+
+def test_settle_leaves_a_page_with_too_few_letters() -> None:
+    blank = np.full((1200, 900), 255, np.uint8)
+    cv2.putText(blank, "Ya", (400, 600), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2)
+    assert orient.text_band(blank) is None
+    calls = []
+    img, rotation = orient.settle(blank, orient.Turn(0, False), lambda band: calls.append(band) or [])
+    assert rotation == 0 and img is blank and not calls
+
+
+def test_without_ocr_the_letters_answer_stands(monkeypatch) -> None:
+    from ingest import ocr
+    from ingest.pipeline import flat_page
+
+    def unavailable(*_a, **_k):
+        raise ocr.OcrUnavailable("no tesserocr here")
+
+    monkeypatch.setattr(ocr, "engine", unavailable)
+    photo = cv2.rotate(_photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
+                       cv2.ROTATE_180)
+    flat = flat_page(photo)
+    assert (flat.rotation, flat.rotation_sure) == (0, False)

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
+from PIL import Image
 
 from ingest.model import SopDocument, shipped_schema_text
 from pipelines.review import document, feedback, flowsvg
@@ -235,6 +237,38 @@ def test_page_images_of_scans_are_the_flattened_upright_page(sample, page):
     assert img.width / img.height == pytest.approx(w / h, rel=0.02)
     if "upside-down" in sample:
         assert flat.rotation  # the page needed turning, and the image shows it turned
+        assert _same_picture(img, flat.image) > 0.9 > _same_picture(img, np.rot90(flat.image, 2))
+
+
+def _same_picture(shown: Image.Image, page: np.ndarray) -> float:
+    """Correlation of the shown image with a page image, at the shown size."""
+    a = np.asarray(shown.convert("L"), np.float64)
+    b = np.asarray(Image.fromarray(np.ascontiguousarray(page)).resize(shown.size, Image.BILINEAR), np.float64)
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_the_page_image_is_turned_the_way_reading_turned_it(tmp_path):
+    """A photo whose letters cannot tell which way up it is, upside down:
+    the pipeline turns it by reading (pipeline.flat_page), and the review
+    shows it turned the same way, not as the letters alone would leave it."""
+    pytest.importorskip("tesserocr")
+    import pypdfium2 as pdfium
+
+    from ingest import flatten
+    from ingest.pipeline import flat_page
+    from pipelines.review import pages
+
+    doc = pdfium.PdfDocument(str(Path(__file__).resolve().parents[1]
+                                 / "samples/camscanner/bkpsdm-kubar-evaluasi-akip.pdf"))
+    [obj] = [o for o in doc[0].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
+    photo = np.asarray(obj.get_bitmap().to_pil().convert("L").rotate(180))
+    doc.close()
+    path = tmp_path / "terbalik.png"
+    Image.fromarray(photo).save(path)
+    letters, read = flatten.flatten(photo), flat_page(photo)
+    assert (letters.rotation, read.rotation) == (0, 180)
+    shown = pages.render_page(path, 1)
+    assert _same_picture(shown, read.image) > 0.9 > _same_picture(shown, letters.image)
 
 
 def test_role_headings_carry_their_cell_as_evidence():

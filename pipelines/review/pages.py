@@ -3,7 +3,8 @@
 Evidence boxes are fractions of the *upright, flattened* page the pipeline
 read, so the image shown must be that page: a text-layer PDF page is
 rendered as it is; a scanned page (image-only PDF page, photo, fax) goes
-through the pipeline's own loading and `flatten` stages again.
+through the pipeline's own loading and flattening again (`pipeline.flat_page`,
+which turns it the way the pipeline did).
 
 Files are found only through the database: the input file's row says where
 its source is (relative to the inbox folder, or the path the JSON names) and
