@@ -186,6 +186,11 @@ class Turn:
     rotation: int  # 0/90/180/270, clockwise: what the page has
     sure: bool  # the letters told clearly which side is up (else `rotation` may be wrong)
 
+    @property
+    def needs_reading(self) -> bool:
+        """The letters turned the page or were not sure: `settle` reads it."""
+        return self.rotation != 0 or not self.sure
+
 
 def detect(img: np.ndarray, settings: OrientSettings = DEFAULT) -> Turn:
     """The clockwise rotation (0, 90, 180 or 270) the page has: rotating the
@@ -267,7 +272,7 @@ def settle(gray: np.ndarray, turn: Turn, read: Callable[[np.ndarray], list[Word]
     page the letters were sure is upright is returned as it is, unread; so
     is one with too few letters to read, or whose lines may not run across
     (then the band test does not apply and the letters' answer stands)."""
-    if turn.rotation == 0 and turn.sure:
+    if not turn.needs_reading:
         return gray, 0
     band = text_band(gray, settings)
     if band is None:

@@ -270,15 +270,15 @@ def flat_page(image: np.ndarray) -> flatten.FlattenResult:
     from . import orient
 
     flat = flatten.flatten(image)
-    if flat.rotation == 0 and flat.rotation_sure:
-        return flat
+    turn = orient.Turn(flat.rotation, flat.rotation_sure)
+    if not turn.needs_reading:
+        return flat  # checked before the engine is loaded: most pages stop here
     from . import ocr
 
     try:
         eng = ocr.engine()
     except ocr.OcrUnavailable:
         return flat  # the OCR stage will say so; the letters' answer stands
-    turn = orient.Turn(flat.rotation, flat.rotation_sure)
     img, rotation = orient.settle(flat.image, turn, lambda band: eng.read(band, "block"),
                                   orient.OrientSettings(evened=True))
     if rotation == flat.rotation:

@@ -142,7 +142,7 @@ def test_degenerate_pages_stay_as_they_are(make: Callable[[], np.ndarray]) -> No
 SAMPLES = Path(__file__).parents[1] / "samples"
 
 
-def _photo_pages(path: Path) -> list[np.ndarray]:
+def photo_pages(path: Path) -> list[np.ndarray]:
     """The embedded photo of each page of a CamScanner-style PDF, gray."""
     import pypdfium2 as pdfium
 
@@ -181,7 +181,7 @@ def blurred_identity_photo(tmp_path_factory) -> np.ndarray:
     gold, _ = build(src, out / "sop08-C.pdf")
     (out / "sop08-C.json").write_text(gold.to_json(), encoding="utf-8")
     scan.make_variant("sop08-C", "camscanner", out / "sop08-C.pdf", out / "photo.pdf", out / "sop08-C.json")
-    return _photo_pages(out / "photo.pdf")[0]
+    return photo_pages(out / "photo.pdf")[0]
 
 
 def test_letters_misled_by_blur_are_overruled_by_reading(blurred_identity_photo) -> None:
@@ -205,7 +205,7 @@ def test_an_undecided_page_is_read_both_ways_up() -> None:
     cannot tell (score about 0), so the page stayed upside down before;
     reading it turns it."""
     pytest.importorskip("tesserocr")
-    photo = cv2.rotate(_photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
+    photo = cv2.rotate(photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
                        cv2.ROTATE_180)
     from ingest.pipeline import flat_page
 
@@ -284,7 +284,7 @@ def test_without_ocr_the_letters_answer_stands(monkeypatch) -> None:
         raise ocr.OcrUnavailable("no tesserocr here")
 
     monkeypatch.setattr(ocr, "engine", unavailable)
-    photo = cv2.rotate(_photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
+    photo = cv2.rotate(photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0],
                        cv2.ROTATE_180)
     flat = flat_page(photo)
     assert (flat.rotation, flat.rotation_sure) == (0, False)

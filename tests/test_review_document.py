@@ -252,17 +252,13 @@ def test_the_page_image_is_turned_the_way_reading_turned_it(tmp_path):
     the pipeline turns it by reading (pipeline.flat_page), and the review
     shows it turned the same way, not as the letters alone would leave it."""
     pytest.importorskip("tesserocr")
-    import pypdfium2 as pdfium
-
     from ingest import flatten
     from ingest.pipeline import flat_page
     from pipelines.review import pages
 
-    doc = pdfium.PdfDocument(str(Path(__file__).resolve().parents[1]
-                                 / "samples/camscanner/bkpsdm-kubar-evaluasi-akip.pdf"))
-    [obj] = [o for o in doc[0].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]
-    photo = np.asarray(obj.get_bitmap().to_pil().convert("L").rotate(180))
-    doc.close()
+    from .test_orient import SAMPLES, photo_pages
+
+    photo = np.rot90(photo_pages(SAMPLES / "camscanner" / "bkpsdm-kubar-evaluasi-akip.pdf")[0], 2).copy()
     path = tmp_path / "terbalik.png"
     Image.fromarray(photo).save(path)
     letters, read = flatten.flatten(photo), flat_page(photo)
